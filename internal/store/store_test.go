@@ -162,10 +162,10 @@ func TestOpenFailures(t *testing.T) {
 
 func TestRebind(t *testing.T) {
 	for in, want := range map[string]string{
-		`SELECT 1`:                          `SELECT 1`,
-		`a = ? AND b = ?`:                   `a = $1 AND b = $2`,
-		`x = '?' AND y = ?`:                 `x = '?' AND y = $1`,
-		`x = 'it''s ?' AND y = ?`:           `x = 'it''s ?' AND y = $1`,
+		`SELECT 1`:                           `SELECT 1`,
+		`a = ? AND b = ?`:                    `a = $1 AND b = $2`,
+		`x = '?' AND y = ?`:                  `x = '?' AND y = $1`,
+		`x = 'it''s ?' AND y = ?`:            `x = 'it''s ?' AND y = $1`,
 		`"we?ird" = ? -- what?` + "\n" + `?`: `"we?ird" = $1 -- what?` + "\n" + `$2`,
 	} {
 		if got := store.Rebind(in); got != want {

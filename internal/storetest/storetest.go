@@ -145,4 +145,3 @@ func withDB(u, name string) string {
 	}
 	return out
 }
-
