@@ -1,0 +1,284 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/citadel-store/citadel/internal/config"
+	"github.com/citadel-store/citadel/internal/httpx"
+	"github.com/citadel-store/citadel/internal/pki"
+	"github.com/citadel-store/citadel/internal/store"
+)
+
+// Server is a running Citadel: its listeners, database and CA.
+type Server struct {
+	cfg     config.Serve
+	opts    Options
+	log     *slog.Logger
+	db      *store.DB
+	ca      *pki.CA
+	certs   *pki.Registry
+	metrics *httpx.Metrics
+
+	https, http, admin *http.Server
+	lnHTTPS, lnHTTP    net.Listener
+	lnAdmin            net.Listener
+
+	errc     chan error
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Start builds the object graph from cfg, binds every listener and starts
+// serving. Any error leaves nothing running and nothing half-created.
+func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.Writer) (_ *Server, err error) {
+	s := &Server{cfg: cfg, opts: o, log: newLogger(stderr, cfg.LogLevel), errc: make(chan error, 3)}
+	defer func() {
+		if err != nil {
+			s.closeAll()
+		}
+	}()
+	if err := prepareDataDir(cfg.Data); err != nil {
+		return nil, err
+	}
+	if s.db, err = openStore(ctx, cfg.Common()); err != nil {
+		return nil, err
+	}
+	var created bool
+	if s.ca, created, err = openCA(cfg.Data, cfg.CAPassphrase, o); err != nil {
+		return nil, err
+	}
+	if created {
+		s.log.Info("created certificate authority", "dir", caDir(cfg.Data))
+	}
+	s.certs = pki.NewRegistry(s.db, s.ca)
+	cert, err := s.serverCertificate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = httpx.NewMetrics()
+
+	if err := s.listen(); err != nil {
+		return nil, err
+	}
+	public, err := s.publicHandler()
+	if err != nil {
+		return nil, err
+	}
+	tlsConf := serverTLS(cert)
+	s.https = s.newHTTPServer(public, tlsConf)
+	s.admin = s.newHTTPServer(s.adminHandler(), tlsConf.Clone())
+	s.serve(s.https, s.lnHTTPS, true)
+	s.serve(s.admin, s.lnAdmin, true)
+	if s.lnHTTP != nil {
+		s.http = s.newHTTPServer(redirectHandler(s.lnHTTPS.Addr().String()), nil)
+		s.serve(s.http, s.lnHTTP, false)
+	}
+	s.printBanner(stdout)
+	return s, nil
+}
+
+// serverCertificate is the operator's own certificate when given, else a
+// fresh leaf from the built-in CA for localhost, loopback and --hostname.
+// The generated key lives only in memory.
+func (s *Server) serverCertificate(ctx context.Context) (tls.Certificate, error) {
+	if s.cfg.TLSCert != "" {
+		c, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		if err != nil {
+			return c, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		return c, nil
+	}
+	names := append([]string{"localhost", "127.0.0.1", "::1"}, s.cfg.Hostnames...)
+	issued, err := s.certs.IssueServer(ctx, names, 90*24*time.Hour)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("server certificate: %w", err)
+	}
+	return issued.TLSCertificate()
+}
+
+func (s *Server) listen() error {
+	var err error
+	if s.lnHTTPS, err = net.Listen("tcp", s.cfg.Addr); err != nil {
+		return fmt.Errorf("--addr %s: %w", s.cfg.Addr, unwrapOp(err))
+	}
+	if s.cfg.HTTPAddr != "" {
+		if s.lnHTTP, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
+			return fmt.Errorf("--http-addr %s: %w", s.cfg.HTTPAddr, unwrapOp(err))
+		}
+	}
+	if s.cfg.AdminAddr != "" {
+		if s.lnAdmin, err = net.Listen("tcp", s.cfg.AdminAddr); err != nil {
+			return fmt.Errorf("--admin-addr %s: %w", s.cfg.AdminAddr, unwrapOp(err))
+		}
+	}
+	return nil
+}
+
+func (s *Server) newHTTPServer(h http.Handler, tc *tls.Config) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		TLSConfig:         tc,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		// Handshake failures from scanners are routine: keep them at debug.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+}
+
+func (s *Server) serve(hs *http.Server, ln net.Listener, useTLS bool) {
+	if hs == nil || ln == nil {
+		return
+	}
+	go func() {
+		var err error
+		if useTLS {
+			err = hs.ServeTLS(ln, "", "")
+		} else {
+			err = hs.Serve(ln)
+		}
+		if !errors.Is(err, http.ErrServerClosed) {
+			s.errc <- err
+		}
+	}()
+}
+
+// Addr returns the HTTPS listener's address; HTTPAddr and AdminAddr the others.
+func (s *Server) Addr() string { return s.lnHTTPS.Addr().String() }
+func (s *Server) HTTPAddr() string {
+	if s.lnHTTP == nil {
+		return ""
+	}
+	return s.lnHTTP.Addr().String()
+}
+func (s *Server) AdminAddr() string {
+	if s.lnAdmin == nil {
+		return ""
+	}
+	return s.lnAdmin.Addr().String()
+}
+
+// CA returns the built-in CA (tests verify the server against it).
+func (s *Server) CA() *pki.CA { return s.ca }
+
+// DB returns the database (tests inspect it).
+func (s *Server) DB() *store.DB { return s.db }
+
+// Err delivers a listener's fatal error.
+func (s *Server) Err() <-chan error { return s.errc }
+
+// Shutdown stops accepting, lets in-flight requests finish until ctx ends,
+// then closes the database.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, hs := range []*http.Server{s.https, s.http, s.admin} {
+			if hs == nil {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := hs.Shutdown(ctx); err != nil {
+					mu.Lock()
+					s.stopErr = errors.Join(s.stopErr, err)
+					mu.Unlock()
+					hs.Close()
+				}
+			}()
+		}
+		wg.Wait()
+		s.closeAll()
+	})
+	return s.stopErr
+}
+
+func (s *Server) closeAll() {
+	for _, ln := range []net.Listener{s.lnHTTPS, s.lnHTTP, s.lnAdmin} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+	if s.db != nil {
+		if err := s.db.Close(); err != nil {
+			s.log.Error("closing database", "err", err)
+		}
+		s.db = nil
+	}
+}
+
+func (s *Server) printBanner(w io.Writer) {
+	root, _ := filepath.Abs(filepath.Join(caDir(s.cfg.Data), "root.pem"))
+	fmt.Fprintf(w, "Citadel %s is serving %s\n", Version, publicURL(s.Addr(), s.cfg.Hostnames))
+	if s.cfg.TLSCert == "" {
+		fmt.Fprintf(w, "Trust this CA certificate to verify it: %s\n", root)
+	}
+	if a := s.HTTPAddr(); a != "" {
+		fmt.Fprintf(w, "Plain HTTP on %s redirects to HTTPS.\n", a)
+	}
+	if a := s.AdminAddr(); a != "" {
+		fmt.Fprintf(w, "Admin listener (metrics, staff pages): https://%s/metrics\n", a)
+	}
+	if s.cfg.Demo {
+		fmt.Fprintln(w, "Demo mode: no demo accounts exist yet (accounts arrive with the identity work).")
+	}
+}
+
+// publicURL is the address to print: localhost for loopback or wildcard
+// binds, else the first configured hostname.
+func publicURL(addr string, hostnames []string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	ip := net.ParseIP(host)
+	switch {
+	case len(hostnames) > 0 && (host == "" || ip != nil && ip.IsUnspecified()):
+		host = hostnames[0]
+	case host == "" || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()):
+		host = "localhost"
+	}
+	if port == "443" {
+		return "https://" + host + "/"
+	}
+	return "https://" + net.JoinHostPort(host, port) + "/"
+}
+
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
+}
+
+// Run starts the server and serves until ctx is cancelled (a signal), then
+// shuts down gracefully.
+func Run(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.Writer) error {
+	s, err := Start(ctx, cfg, o, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err = <-s.errc:
+		s.log.Error("listener failed", "err", err)
+	}
+	s.log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if serr := s.Shutdown(sctx); serr != nil {
+		err = errors.Join(err, fmt.Errorf("shutdown: %w", serr))
+	}
+	return err
+}

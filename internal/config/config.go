@@ -1,0 +1,292 @@
+// Package config holds Citadel's typed configuration: read from flags and
+// CITADEL_* environment variables (a flag wins over its variable), checked
+// once at start, and printed only in redacted form.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Serve is the configuration of `citadel serve`.
+type Serve struct {
+	Data      string   // data directory: SQLite file, CA, keys
+	DB        string   // "" = SQLite in Data; or postgres://...
+	Addr      string   // HTTPS listener
+	HTTPAddr  string   // plain-HTTP listener that only redirects; "" disables
+	AdminAddr string   // admin listener (metrics, staff pages); "" disables
+	Hostnames []string // extra names for the generated server certificate
+	TLSCert   string   // operator's own certificate (PEM, chain) ...
+	TLSKey    string   // ... and key; both or neither
+	Demo      bool
+
+	MaxHeaderBytes  int
+	MaxBodyBytes    int64
+	ShutdownTimeout time.Duration
+	LogLevel        string
+
+	// CAPassphrase comes only from the environment (CITADEL_CA_PASSPHRASE):
+	// a flag would show in the process list.
+	CAPassphrase Secret
+}
+
+// Secret is a string that never prints.
+type Secret string
+
+func (Secret) String() string   { return "[redacted]" }
+func (Secret) GoString() string { return "[redacted]" }
+
+// Common flags shared by every subcommand that opens the data directory.
+type Common struct {
+	Data string
+	DB   string
+}
+
+// ErrUsage marks a mistake in how a command was called (a bad flag or
+// value): the command exits with status 2.
+var ErrUsage = errors.New("usage")
+
+type usageError struct{ err error }
+
+func (e usageError) Error() string   { return e.err.Error() }
+func (e usageError) Unwrap() []error { return []error{ErrUsage, e.err} }
+
+// Usage marks err as a usage error (errors.Is(err, ErrUsage) holds).
+func Usage(err error) error {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError{err}
+}
+
+// bindCommon registers --data and --db.
+func bindCommon(fs *flag.FlagSet, c *Common, env func(string) string) {
+	fs.StringVar(&c.Data, "data", envOr(env, "CITADEL_DATA", "./citadel-data"), "data directory (env CITADEL_DATA)")
+	fs.StringVar(&c.DB, "db", env("CITADEL_DB"), "database: empty for SQLite in the data directory, or postgres://... (env CITADEL_DB)")
+}
+
+// ParseCommon parses the flags of a subcommand that needs only the data
+// directory and database (migrate, ca, ...), plus any extra flags the
+// caller registered on fs. Flags may come before or after positional
+// arguments, which it returns in order.
+func ParseCommon(fs *flag.FlagSet, args []string, env func(string) string) (Common, []string, error) {
+	var c Common
+	bindCommon(fs, &c, env)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return c, nil, Usage(err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return c, pos, Usage(c.validate())
+}
+
+func (c *Common) validate() error {
+	if strings.TrimSpace(c.Data) == "" {
+		return errors.New("--data: empty data directory")
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		return errors.New("--db: want empty (SQLite) or a postgres:// URL")
+	}
+	return nil
+}
+
+// DSN is the database to open: the --db URL, or the SQLite file in Data.
+func (c Common) DSN() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return filepath.Join(c.Data, "citadel.db")
+}
+
+// ParseServe reads serve's flags and environment and validates them.
+func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, error) {
+	var s Serve
+	var c Common
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	bindCommon(fs, &c, env)
+	fs.StringVar(&s.Addr, "addr", envOr(env, "CITADEL_ADDR", "127.0.0.1:8443"), "HTTPS address (env CITADEL_ADDR)")
+	fs.StringVar(&s.HTTPAddr, "http-addr", envOr(env, "CITADEL_HTTP_ADDR", "127.0.0.1:8080"), "plain-HTTP address that redirects to HTTPS; empty disables (env CITADEL_HTTP_ADDR)")
+	fs.StringVar(&s.AdminAddr, "admin-addr", envOr(env, "CITADEL_ADMIN_ADDR", "127.0.0.1:9090"), "admin address: /metrics and staff pages; empty disables (env CITADEL_ADMIN_ADDR)")
+	hostnames := envOr(env, "CITADEL_HOSTNAME", "")
+	fs.Func("hostname", "extra name for the generated server certificate; repeatable or comma-separated (env CITADEL_HOSTNAME)", func(v string) error {
+		hostnames += "," + v
+		return nil
+	})
+	fs.StringVar(&s.TLSCert, "tls-cert", env("CITADEL_TLS_CERT"), "your own server certificate chain (PEM) instead of the built-in CA's (env CITADEL_TLS_CERT)")
+	fs.StringVar(&s.TLSKey, "tls-key", env("CITADEL_TLS_KEY"), "the key of --tls-cert (PEM) (env CITADEL_TLS_KEY)")
+	fs.BoolVar(&s.Demo, "demo", false, "load demo data and print the demo accounts")
+	fs.StringVar(&s.LogLevel, "log-level", envOr(env, "CITADEL_LOG_LEVEL", "info"), "debug, info, warn or error (env CITADEL_LOG_LEVEL)")
+	var err error
+	s.MaxHeaderBytes, err = envInt(env, "CITADEL_MAX_HEADER_BYTES", 32<<10)
+	if err != nil {
+		return s, Usage(err)
+	}
+	fs.IntVar(&s.MaxHeaderBytes, "max-header-bytes", s.MaxHeaderBytes, "largest request header block accepted")
+	maxBody, err := envInt(env, "CITADEL_MAX_BODY_BYTES", 1<<20)
+	if err != nil {
+		return s, Usage(err)
+	}
+	fs.Int64Var(&s.MaxBodyBytes, "max-body-bytes", int64(maxBody), "largest request body accepted")
+	fs.DurationVar(&s.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish at shutdown")
+	if err := fs.Parse(args); err != nil {
+		return s, Usage(err)
+	}
+	if fs.NArg() > 0 {
+		return s, Usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	s.Data, s.DB = c.Data, c.DB
+	for _, h := range strings.Split(hostnames, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			s.Hostnames = append(s.Hostnames, strings.ToLower(h))
+		}
+	}
+	s.CAPassphrase = Secret(env("CITADEL_CA_PASSPHRASE"))
+	return s, Usage(s.Validate())
+}
+
+// Common returns the data directory and database part.
+func (s Serve) Common() Common { return Common{Data: s.Data, DB: s.DB} }
+
+// Validate checks every field and names the first bad one.
+func (s Serve) Validate() error {
+	c := s.Common()
+	if err := c.validate(); err != nil {
+		return err
+	}
+	for _, a := range []struct{ flag, v string }{{"--addr", s.Addr}, {"--http-addr", s.HTTPAddr}, {"--admin-addr", s.AdminAddr}} {
+		if a.v == "" && a.flag != "--addr" {
+			continue
+		}
+		if err := checkAddr(a.v); err != nil {
+			return fmt.Errorf("%s %q: %v", a.flag, a.v, err)
+		}
+	}
+	for _, h := range s.Hostnames {
+		if !ValidHostname(h) {
+			return fmt.Errorf("--hostname %q: not a DNS name or IP address", h)
+		}
+	}
+	if (s.TLSCert == "") != (s.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if s.MaxHeaderBytes < 4<<10 || s.MaxHeaderBytes > 1<<20 {
+		return fmt.Errorf("--max-header-bytes %d: want 4096 to 1048576", s.MaxHeaderBytes)
+	}
+	if s.MaxBodyBytes < 1<<10 || s.MaxBodyBytes > 64<<20 {
+		return fmt.Errorf("--max-body-bytes %d: want 1024 to 67108864", s.MaxBodyBytes)
+	}
+	if s.ShutdownTimeout <= 0 || s.ShutdownTimeout > 10*time.Minute {
+		return fmt.Errorf("--shutdown-timeout %s: want more than 0 and at most 10m", s.ShutdownTimeout)
+	}
+	switch s.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", s.LogLevel)
+	}
+	return nil
+}
+
+// Redacted describes the configuration for the start-up log: no secrets,
+// no database password.
+func (s Serve) Redacted() map[string]any {
+	db := "sqlite (" + s.Common().DSN() + ")"
+	if s.DB != "" {
+		db = redactURL(s.DB)
+	}
+	return map[string]any{
+		"data": s.Data, "db": db, "addr": s.Addr, "http_addr": s.HTTPAddr, "admin_addr": s.AdminAddr,
+		"hostnames": s.Hostnames, "own_tls_cert": s.TLSCert != "", "demo": s.Demo,
+		"ca_passphrase_from_env": s.CAPassphrase != "",
+	}
+}
+
+func checkAddr(a string) error {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return err
+	}
+	if host != "" && host != "localhost" {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return errors.New("host must be an IP address, localhost or empty")
+		}
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return errors.New("bad port")
+	}
+	return nil
+}
+
+// ValidHostname reports whether h is an IP address or a DNS name made of
+// letters, digits and hyphens, at most 253 characters.
+func ValidHostname(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func envOr(env func(string) string, k, def string) string {
+	if v := env(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(env func(string) string, k string, def int) (int, error) {
+	v := env(k)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q: not a whole number", k, v)
+	}
+	return n, nil
+}
+
+func redactURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return "[unparsable URL]"
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = "[credentials]@" + rest[at+1:]
+	}
+	if q := strings.IndexByte(rest, '?'); q >= 0 {
+		rest = rest[:q]
+	}
+	return scheme + "://" + rest
+}
+
+// Env is the process environment, for callers outside tests.
+func Env(k string) string { return os.Getenv(k) }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every Citadel test. On a fresh Debian machine with Go, as root, it
+# first installs what the tests need (PostgreSQL's server for the storage
+# tests on both engines); the tests start their own throwaway instances on
+# loopback and free ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "test.sh: missing ${need[*]}; run as root or install them with apt-get" >&2
+    exit 1
+  fi
+  echo "test.sh: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+unformatted=$(gofmt -l cmd internal)
+if [ -n "$unformatted" ]; then
+  printf 'gofmt would change:\n%s\n' "$unformatted" >&2
+  exit 1
+fi
+go vet ./...
+go test -count=1 -timeout 25m "$@" ./...
