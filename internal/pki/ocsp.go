@@ -43,6 +43,9 @@ type OCSPStatus func(serial *big.Int) (revoked bool, revokedAt time.Time, reason
 // the OCSP error response to send as-is (with status 200), and err is for
 // the log. Any other error means nothing should be sent but a 500.
 func (ca *CA) OCSPResponse(reqDER []byte, status OCSPStatus) ([]byte, error) {
+	if status == nil {
+		return nil, errors.New("pki: OCSPResponse needs a status lookup")
+	}
 	if len(reqDER) > maxOCSPRequest {
 		return ocsp.MalformedRequestErrorResponse, fmt.Errorf("%w: %d bytes", ErrOCSPMalformed, len(reqDER))
 	}

@@ -38,6 +38,9 @@ func caFiles() []string {
 // that holds some CA files but not all is never recreated: its keys may
 // be the only copy, so it is reported as ErrCorrupt naming the missing file.
 //
+// It must not run concurrently on the same Dir (one process starts the
+// CA): recovery removes staging directories it takes to be abandoned.
+//
 // On load only the intermediate key is decrypted; the root key file is
 // checked to be present and never opened. A wrong passphrase wraps
 // ErrBadPassphrase.

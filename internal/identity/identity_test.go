@@ -1,0 +1,287 @@
+package identity_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/citadel-store/citadel/internal/audit"
+	"github.com/citadel-store/citadel/internal/authz"
+	"github.com/citadel-store/citadel/internal/identity"
+	"github.com/citadel-store/citadel/internal/identity/password"
+	"github.com/citadel-store/citadel/internal/keyring"
+	"github.com/citadel-store/citadel/internal/notify"
+	"github.com/citadel-store/citadel/internal/notify/notifytest"
+	"github.com/citadel-store/citadel/internal/store"
+	"github.com/citadel-store/citadel/internal/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+type fixture struct {
+	svc  *identity.Service
+	db   *store.DB
+	smtp *notifytest.SMTP
+}
+
+func newFixture(t *testing.T, db *store.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	m, err := keyring.CreateMasterFile(filepath.Join(t.TempDir(), "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := keyring.Open(ctx, db, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, err := password.LoadPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := notifytest.StartSMTP(t, notifytest.SMTPOptions{})
+	mailer, err := notify.NewSMTP(notify.SMTPConfig{Addr: srv.Addr, From: "Citadel <no-reply@citadel.test>", Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasher := password.NewHasher(password.Params{Memory: 8 * 1024, Time: 1, Threads: 1}, 64<<20, 5*time.Second)
+	svc := identity.New(identity.Config{BaseURL: "https://shop.test"}, db, keys, hasher, policy, audit.NewRecorder(keys), mailer)
+	return &fixture{svc: svc, db: db, smtp: srv}
+}
+
+var meta = identity.RequestMeta{IP: "198.51.100.7", UserAgent: "test-agent", RequestID: "req-1"}
+
+const goodPassword = "violet otter ladder 42"
+
+func (f *fixture) token(t *testing.T, to, prefix string) string {
+	t.Helper()
+	link := f.smtp.WaitFor(t, to, 5*time.Second).Link("https://shop.test" + prefix)
+	_, tok, ok := strings.Cut(link, "token=")
+	if !ok {
+		t.Fatalf("no %s link in mail to %s", prefix, to)
+	}
+	return tok
+}
+
+func TestRegisterVerifySignInSignOut(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		if err := f.svc.Register(ctx, "Alice@Example.com", goodPassword, meta); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.SignIn(ctx, "alice@example.com", goodPassword, meta); !errors.Is(err, identity.ErrEmailNotVerified) {
+			t.Fatalf("sign-in before verification: %v", err)
+		}
+		tok := f.token(t, "alice@example.com", "/verify")
+		if err := f.svc.VerifyEmail(ctx, tok, meta); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.VerifyEmail(ctx, tok, meta); !errors.Is(err, identity.ErrInvalidToken) {
+			t.Fatalf("verification link reused: %v", err)
+		}
+		sess, secret, err := f.svc.SignIn(ctx, "alice@example.com", goodPassword, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sess.Account.Email != "alice@example.com" || len(sess.Account.Roles) != 1 || sess.Account.Roles[0] != authz.Customer {
+			t.Fatalf("account %+v", sess.Account)
+		}
+		if sess.Idle != 30*time.Minute {
+			t.Fatalf("customer idle timeout %s", sess.Idle)
+		}
+		got, err := f.svc.Session(ctx, secret)
+		if err != nil || got.Account.ID != sess.Account.ID {
+			t.Fatalf("Session: %v", err)
+		}
+		if _, err := f.svc.Session(ctx, secret[:len(secret)-1]+"A"); !errors.Is(err, identity.ErrNoSession) {
+			t.Fatal("altered session secret accepted")
+		}
+		if err := f.svc.SignOut(ctx, got, meta); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Session(ctx, secret); !errors.Is(err, identity.ErrNoSession) {
+			t.Fatal("session alive after sign-out")
+		}
+		// Registering the same address again reveals nothing and tells the owner.
+		if err := f.svc.Register(ctx, "alice@example.com", "another fine passphrase", meta); err != nil {
+			t.Fatalf("duplicate registration answered %v", err)
+		}
+		if m := f.smtp.WaitFor(t, "alice@example.com", 5*time.Second); !strings.Contains(m.Subject, "tried to register") {
+			// WaitFor returns the first message; look for the notice among all.
+			found := false
+			for _, r := range f.smtp.Messages() {
+				found = found || strings.Contains(r.Subject, "tried to register")
+			}
+			if !found {
+				t.Fatal("owner not told of the duplicate registration")
+			}
+		}
+		// The audit outbox has the story, and never the password or address.
+		entries, _ := audit.Recent(ctx, db, 50)
+		actions := map[string]bool{}
+		for _, e := range entries {
+			actions[e.Action] = true
+			if strings.Contains(e.Body, goodPassword) || strings.Contains(e.Body, "alice@") || strings.Contains(e.Body, "198.51.100.7") {
+				t.Fatalf("audit entry leaks: %s", e.Body)
+			}
+		}
+		for _, a := range []string{"account.register", "account.email_verified", "auth.signin", "auth.signout"} {
+			if !actions[a] {
+				t.Errorf("no %s event", a)
+			}
+		}
+	})
+}
+
+func TestRegisterRefusals(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, store.SQLite))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, email, pw string
+		want            error
+	}{
+		{"fail/bad-email", "not-an-email", goodPassword, identity.ErrInvalidEmail},
+		{"fail/email-with-name", "Bob <bob@example.com>", goodPassword, identity.ErrInvalidEmail},
+		{"fail/short-password", "bob@example.com", "short", password.ErrTooShort},
+		{"fail/common-password", "bob@example.com", "password1234", password.ErrCommon},
+		{"fail/password-has-local-part", "bobby@example.com", "i am bobby and proud", password.ErrHasEmail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := f.svc.Register(ctx, tc.email, tc.pw, meta); !errors.Is(err, tc.want) {
+				t.Fatalf("Register = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	var n int
+	f.db.QueryRow(ctx, `SELECT count(*) FROM accounts`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d accounts created by refused registrations", n)
+	}
+}
+
+func newVerified(t *testing.T, f *fixture, email string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.svc.Register(ctx, email, goodPassword, meta); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.VerifyEmail(ctx, f.token(t, email, "/verify"), meta); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// After MaxFailures wrong passwords, the right password alone is refused
+// until the owner follows the emailed link; then it works again.
+func TestLockoutNeedsEmailedProof(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		newVerified(t, f, "carol@example.com")
+		for i := range identity.MaxFailures {
+			m := meta
+			m.IP = "203.0.113." + string(rune('1'+i%9)) // spread over sources
+			if _, _, err := f.svc.SignIn(ctx, "carol@example.com", "wrong password number x", m); !errors.Is(err, identity.ErrInvalidCredentials) {
+				t.Fatalf("attempt %d: %v", i, err)
+			}
+		}
+		if _, _, err := f.svc.SignIn(ctx, "carol@example.com", goodPassword, meta); !errors.Is(err, identity.ErrInvalidCredentials) {
+			t.Fatalf("right password alone after lockout: %v", err)
+		}
+		tok := ""
+		for _, m := range f.smtp.Messages() {
+			if l := m.Link("https://shop.test/unlock"); l != "" {
+				_, tok, _ = strings.Cut(l, "token=")
+			}
+		}
+		if tok == "" {
+			t.Fatal("no unlock link mailed")
+		}
+		if err := f.svc.Unlock(ctx, tok, meta); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.SignIn(ctx, "carol@example.com", goodPassword, meta); err != nil {
+			t.Fatalf("after unlock: %v", err)
+		}
+	})
+}
+
+func TestPasswordResetRevokesSessions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		newVerified(t, f, "dave@example.com")
+		_, secret, err := f.svc.SignIn(ctx, "dave@example.com", goodPassword, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.RequestPasswordReset(ctx, "dave@example.com", meta); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.RequestPasswordReset(ctx, "nobody@example.com", meta); err != nil {
+			t.Fatalf("reset for an unknown address answered differently: %v", err)
+		}
+		var tok string
+		for _, m := range f.smtp.Messages() {
+			if l := m.Link("https://shop.test/reset/confirm"); l != "" {
+				_, tok, _ = strings.Cut(l, "token=")
+			}
+		}
+		if err := f.svc.ResetPassword(ctx, tok, "password1234", meta); !errors.Is(err, password.ErrCommon) {
+			t.Fatalf("weak reset password: %v", err)
+		}
+		if err := f.svc.ResetPassword(ctx, tok, "a brand new passphrase", meta); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.ResetPassword(ctx, tok, "yet another passphrase", meta); !errors.Is(err, identity.ErrInvalidToken) {
+			t.Fatalf("reset link reused: %v", err)
+		}
+		if _, err := f.svc.Session(ctx, secret); !errors.Is(err, identity.ErrNoSession) {
+			t.Fatal("session survived a password reset")
+		}
+		if _, _, err := f.svc.SignIn(ctx, "dave@example.com", "a brand new passphrase", meta); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestUnknownAndKnownEmailsLookAlike(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, store.SQLite))
+	ctx := context.Background()
+	newVerified(t, f, "erin@example.com")
+	_, _, errKnown := f.svc.SignIn(ctx, "erin@example.com", "not the password at all", meta)
+	_, _, errUnknown := f.svc.SignIn(ctx, "ghost@example.com", "not the password at all", meta)
+	if errKnown == nil || errKnown.Error() != errUnknown.Error() {
+		t.Fatalf("known: %v, unknown: %v", errKnown, errUnknown)
+	}
+}
+
+func TestCreateUserEnrol(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, store.SQLite))
+	ctx := context.Background()
+	link, err := f.svc.CreateUser(ctx, "admin@example.com", authz.PlatformAdmin, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.SignIn(ctx, "admin@example.com", "", meta); !errors.Is(err, identity.ErrInvalidCredentials) {
+		t.Fatal("account without a password signed in")
+	}
+	_, tok, _ := strings.Cut(link, "token=")
+	if err := f.svc.Enrol(ctx, tok, goodPassword, meta); err != nil {
+		t.Fatal(err)
+	}
+	sess, _, err := f.svc.SignIn(ctx, "admin@example.com", goodPassword, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.Idle != 15*time.Minute {
+		t.Fatalf("staff idle timeout %s, want 15m", sess.Idle)
+	}
+	if _, err := f.svc.CreateUser(ctx, "x@example.com", authz.Role("root"), meta); err == nil {
+		t.Fatal("unknown role accepted")
+	}
+}
