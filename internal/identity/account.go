@@ -31,8 +31,12 @@ func (a *Account) Actor(mfaAt time.Time) authz.Actor {
 	return authz.Actor{AccountID: a.ID, Roles: a.Roles, OrgID: a.OrgID, MerchantID: a.MerchantID, MFAAt: mfaAt}
 }
 
-func emailField(id string) keyring.Field    { return keyring.Field{Table: "accounts", Column: "email", Row: id} }
-func passwordField(id string) keyring.Field { return keyring.Field{Table: "accounts", Column: "password", Row: id} }
+func emailField(id string) keyring.Field {
+	return keyring.Field{Table: "accounts", Column: "email", Row: id}
+}
+func passwordField(id string) keyring.Field {
+	return keyring.Field{Table: "accounts", Column: "password", Row: id}
+}
 
 // Register creates a customer account and emails a verification link.
 // When the email is taken, it tells the owner by email instead and
@@ -211,7 +215,9 @@ func (s *Service) account(ctx context.Context, q store.Querier, id string) (*Acc
 }
 
 // Account returns an active account by ID.
-func (s *Service) Account(ctx context.Context, id string) (*Account, error) { return s.account(ctx, s.db, id) }
+func (s *Service) Account(ctx context.Context, id string) (*Account, error) {
+	return s.account(ctx, s.db, id)
+}
 
 func (s *Service) send(ctx context.Context, to, subject, text string) error {
 	if err := s.mail.Send(ctx, notify.Message{To: to, Subject: subject, Text: text}); err != nil {
