@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/citadel-store/citadel/internal/config"
+	"github.com/citadel-store/citadel/internal/identity/password"
 	"github.com/citadel-store/citadel/internal/pki"
 	"github.com/citadel-store/citadel/internal/store"
 )
@@ -28,6 +29,10 @@ type Options struct {
 	// TestRoutes, when set, adds handlers to the public mux (tests use it
 	// for slow and panicking handlers).
 	TestRoutes func(mux *http.ServeMux)
+	// PasswordParams replaces argon2id's production cost.
+	PasswordParams *password.Params
+	// InsecureSMTP lets tests send to a loopback SMTP server without TLS.
+	InsecureSMTP bool
 }
 
 // prepareDataDir creates the data directory (0700) and proves it writable,

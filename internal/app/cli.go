@@ -19,6 +19,7 @@ commands:
   serve     run the store (HTTPS, redirecting HTTP, admin listener)
   migrate   apply database migrations and report the schema version
   ca        the built-in certificate authority: root, issue-server, revoke, list, crl
+  user      create an account with a role and print its enrolment link
   version   print the version
 
 Run 'citadel <command> -h' for a command's flags.
@@ -46,6 +47,8 @@ func Main(args []string, env func(string) string, stdout, stderr io.Writer) int 
 		err = cmdMigrate(ctx, args[1:], env, stdout, stderr)
 	case "ca":
 		err = cmdCA(ctx, args[1:], env, stdout, stderr)
+	case "user":
+		err = cmdUser(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, VersionString())
 	case "help", "-h", "--help":

@@ -17,7 +17,7 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /pki/ca.pem", s.caPEM)
 	mux.HandleFunc("GET /pki/crl", s.crl)
-	web.New().Routes(mux)
+	web.New(s.svc.identity, s.log).Routes(mux)
 	if s.opts.TestRoutes != nil {
 		s.opts.TestRoutes(mux)
 	}
@@ -32,6 +32,7 @@ func (s *Server) publicHandler() (http.Handler, error) {
 		httpx.HSTS,
 		httpx.Recover(s.log),
 		httpx.LimitBody(s.cfg.MaxBodyBytes),
+		httpx.CrossOrigin,
 	), nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ type Server struct {
 	db      *store.DB
 	ca      *pki.CA
 	certs   *pki.Registry
+	svc     *services
 	metrics *httpx.Metrics
 
 	https, http, admin *http.Server
@@ -68,6 +70,9 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 	s.metrics = httpx.NewMetrics()
 
 	if err := s.listen(); err != nil {
+		return nil, err
+	}
+	if s.svc, err = newServices(ctx, cfg, o, s.db, strings.TrimSuffix(publicURL(s.Addr(), cfg.Hostnames), "/"), stdout); err != nil {
 		return nil, err
 	}
 	public, err := s.publicHandler()
@@ -232,8 +237,11 @@ func (s *Server) printBanner(w io.Writer) {
 	if a := s.AdminAddr(); a != "" {
 		fmt.Fprintf(w, "Admin listener (metrics, staff pages): https://%s/metrics\n", a)
 	}
+	if s.svc.outbox != "" {
+		fmt.Fprintf(w, "Outgoing mail (verification and reset links) is written to %s\n", s.svc.outbox)
+	}
 	if s.cfg.Demo {
-		fmt.Fprintln(w, "Demo mode: no demo accounts exist yet (accounts arrive with the identity work).")
+		fmt.Fprintln(w, "Demo mode: register at /register, or create staff with `citadel user create --email E --role platform_admin`.")
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/citadel-store/citadel/internal/app"
 	"github.com/citadel-store/citadel/internal/config"
+	"github.com/citadel-store/citadel/internal/identity/password"
+	"github.com/citadel-store/citadel/internal/notify/notifytest"
 	"github.com/citadel-store/citadel/internal/store"
 	"github.com/citadel-store/citadel/internal/storetest"
 )
@@ -32,6 +35,7 @@ type Server struct {
 	Config   config.Serve
 	Stdout   *SyncBuffer
 	Stderr   *SyncBuffer // the JSON log
+	Mail     *notifytest.SMTP
 }
 
 // Config returns a serve configuration for a test: a temporary data
@@ -62,6 +66,16 @@ func Start(t testing.TB, cfg config.Serve) *Server {
 func start(t testing.TB, cfg config.Serve, o app.Options) *Server {
 	t.Helper()
 	s := &Server{Config: cfg, Stdout: &SyncBuffer{}, Stderr: &SyncBuffer{}}
+	if cfg.SMTPAddr == "" {
+		s.Mail = notifytest.StartSMTP(t, notifytest.SMTPOptions{})
+		cfg.SMTPAddr, cfg.SMTPFrom = s.Mail.Addr, "Citadel <no-reply@citadel.test>"
+		s.Config = cfg
+		o.InsecureSMTP = true
+	}
+	cheap := password.Params{Memory: 8 * 1024, Time: 1, Threads: 1}
+	if o.PasswordParams == nil {
+		o.PasswordParams = &cheap
+	}
 	srv, err := app.Start(context.Background(), cfg, o, s.Stdout, s.Stderr)
 	if err != nil {
 		t.Fatalf("start: %v", err)
@@ -101,6 +115,7 @@ func (s *Server) NewClient(tc *tls.Config) *http.Client {
 	return &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: true},
+		Jar:       newJar(),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
@@ -162,4 +177,9 @@ func (b *SyncBuffer) Contains(s string) bool { return strings.Contains(b.String(
 func StartWith(t testing.TB, cfg config.Serve, routes func(*http.ServeMux)) *Server {
 	t.Helper()
 	return start(t, cfg, app.Options{CAWorkFactor: 10, TestRoutes: routes})
+}
+
+func newJar() http.CookieJar {
+	j, _ := cookiejar.New(nil)
+	return j
 }

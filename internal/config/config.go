@@ -34,9 +34,21 @@ type Serve struct {
 	ShutdownTimeout time.Duration
 	LogLevel        string
 
+	// Mail: SMTP when SMTPAddr is set, else a file outbox in the data
+	// directory (development).
+	SMTPAddr     string
+	SMTPFrom     string
+	SMTPUser     string
+	SMTPPassword Secret
+	// AuthMemory bounds the memory password hashing may take at once.
+	AuthMemory int64
+
 	// CAPassphrase comes only from the environment (CITADEL_CA_PASSPHRASE):
 	// a flag would show in the process list.
 	CAPassphrase Secret
+
+	MasterKeyFile string
+	MasterKey     Secret
 }
 
 // Secret is a string that never prints.
@@ -49,6 +61,11 @@ func (Secret) GoString() string { return "[redacted]" }
 type Common struct {
 	Data string
 	DB   string
+	// MasterKeyFile holds the keyring's master key; default
+	// <data>/master.key, generated at first start. MasterKey (environment
+	// only, CITADEL_MASTER_KEY) takes precedence.
+	MasterKeyFile string
+	MasterKey     Secret
 }
 
 // ErrUsage marks a mistake in how a command was called (a bad flag or
@@ -72,6 +89,16 @@ func Usage(err error) error {
 func bindCommon(fs *flag.FlagSet, c *Common, env func(string) string) {
 	fs.StringVar(&c.Data, "data", envOr(env, "CITADEL_DATA", "./citadel-data"), "data directory (env CITADEL_DATA)")
 	fs.StringVar(&c.DB, "db", env("CITADEL_DB"), "database: empty for SQLite in the data directory, or postgres://... (env CITADEL_DB)")
+	fs.StringVar(&c.MasterKeyFile, "master-key-file", env("CITADEL_MASTER_KEY_FILE"), "file holding the master key (mode 0600); default <data>/master.key (env CITADEL_MASTER_KEY_FILE)")
+	c.MasterKey = Secret(env("CITADEL_MASTER_KEY"))
+}
+
+// MasterKeyPath is where the master key file is.
+func (c Common) MasterKeyPath() string {
+	if c.MasterKeyFile != "" {
+		return c.MasterKeyFile
+	}
+	return filepath.Join(c.Data, "master.key")
 }
 
 // ParseCommon parses the flags of a subcommand that needs only the data
@@ -131,8 +158,16 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 	fs.StringVar(&s.TLSCert, "tls-cert", env("CITADEL_TLS_CERT"), "your own server certificate chain (PEM) instead of the built-in CA's (env CITADEL_TLS_CERT)")
 	fs.StringVar(&s.TLSKey, "tls-key", env("CITADEL_TLS_KEY"), "the key of --tls-cert (PEM) (env CITADEL_TLS_KEY)")
 	fs.BoolVar(&s.Demo, "demo", false, "load demo data and print the demo accounts")
+	fs.StringVar(&s.SMTPAddr, "smtp-addr", env("CITADEL_SMTP_ADDR"), "SMTP server host:port for outgoing mail; empty writes mail to <data>/outbox (env CITADEL_SMTP_ADDR)")
+	fs.StringVar(&s.SMTPFrom, "smtp-from", envOr(env, "CITADEL_SMTP_FROM", "Citadel <no-reply@localhost>"), "sender address (env CITADEL_SMTP_FROM)")
+	fs.StringVar(&s.SMTPUser, "smtp-user", env("CITADEL_SMTP_USER"), "SMTP user; the password comes from CITADEL_SMTP_PASSWORD (env CITADEL_SMTP_USER)")
+	s.SMTPPassword = Secret(env("CITADEL_SMTP_PASSWORD"))
+	authMem, err := envInt(env, "CITADEL_AUTH_MEMORY_MB", 256)
+	if err != nil {
+		return s, Usage(err)
+	}
+	fs.Int64Var(&s.AuthMemory, "auth-memory-mb", int64(authMem), "memory (MiB) password hashing may use at once; more sign-ins wait or get 429")
 	fs.StringVar(&s.LogLevel, "log-level", envOr(env, "CITADEL_LOG_LEVEL", "info"), "debug, info, warn or error (env CITADEL_LOG_LEVEL)")
-	var err error
 	s.MaxHeaderBytes, err = envInt(env, "CITADEL_MAX_HEADER_BYTES", 32<<10)
 	if err != nil {
 		return s, Usage(err)
@@ -150,7 +185,7 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 	if fs.NArg() > 0 {
 		return s, Usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
-	s.Data, s.DB = c.Data, c.DB
+	s.Data, s.DB, s.MasterKeyFile, s.MasterKey = c.Data, c.DB, c.MasterKeyFile, c.MasterKey
 	for _, h := range strings.Split(hostnames, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			s.Hostnames = append(s.Hostnames, strings.ToLower(h))
@@ -161,7 +196,9 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 }
 
 // Common returns the data directory and database part.
-func (s Serve) Common() Common { return Common{Data: s.Data, DB: s.DB} }
+func (s Serve) Common() Common {
+	return Common{Data: s.Data, DB: s.DB, MasterKeyFile: s.MasterKeyFile, MasterKey: s.MasterKey}
+}
 
 // Validate checks every field and names the first bad one.
 func (s Serve) Validate() error {
@@ -193,6 +230,14 @@ func (s Serve) Validate() error {
 	}
 	if s.ShutdownTimeout <= 0 || s.ShutdownTimeout > 10*time.Minute {
 		return fmt.Errorf("--shutdown-timeout %s: want more than 0 and at most 10m", s.ShutdownTimeout)
+	}
+	if s.AuthMemory < 32 || s.AuthMemory > 16384 {
+		return fmt.Errorf("--auth-memory-mb %d: want 32 to 16384", s.AuthMemory)
+	}
+	if s.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(s.SMTPAddr); err != nil {
+			return fmt.Errorf("--smtp-addr %q: want host:port", s.SMTPAddr)
+		}
 	}
 	switch s.LogLevel {
 	case "debug", "info", "warn", "error":

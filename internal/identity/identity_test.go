@@ -98,7 +98,11 @@ func TestRegisterVerifySignInSignOut(t *testing.T) {
 		if err != nil || got.Account.ID != sess.Account.ID {
 			t.Fatalf("Session: %v", err)
 		}
-		if _, err := f.svc.Session(ctx, secret[:len(secret)-1]+"A"); !errors.Is(err, identity.ErrNoSession) {
+		last := "A"
+		if strings.HasSuffix(secret, "A") {
+			last = "B"
+		}
+		if _, err := f.svc.Session(ctx, secret[:len(secret)-1]+last); !errors.Is(err, identity.ErrNoSession) {
 			t.Fatal("altered session secret accepted")
 		}
 		if err := f.svc.SignOut(ctx, got, meta); err != nil {

@@ -1,12 +1,18 @@
 // Package web serves Citadel's HTML pages: server-rendered html/template,
-// static files embedded in the binary, no inline script.
+// static files embedded in the binary, no inline script, a CSRF token in
+// every state-changing form.
 package web
 
 import (
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
+
+	"github.com/citadel-store/citadel/internal/httpx"
+	"github.com/citadel-store/citadel/internal/identity"
 )
 
 //go:embed templates/*.html
@@ -15,15 +21,21 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Pages holds the parsed templates.
+// SessionCookie carries the session secret. __Host- pins it to this
+// origin over HTTPS; HttpOnly keeps it from scripts.
+const SessionCookie = "__Host-session"
+
+// Pages holds the parsed templates and the services pages call.
 type Pages struct {
 	tmpl *template.Template
+	id   *identity.Service
+	log  *slog.Logger
 }
 
 // New parses the embedded templates; a template error is a build defect,
 // so it panics at start, never at request time.
-func New() *Pages {
-	return &Pages{tmpl: template.Must(template.ParseFS(templateFS, "templates/*.html"))}
+func New(id *identity.Service, log *slog.Logger) *Pages {
+	return &Pages{tmpl: template.Must(template.ParseFS(templateFS, "templates/*.html")), id: id, log: log}
 }
 
 // Routes registers the HTML surface.
@@ -32,18 +44,65 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", p.home)
 	mux.HandleFunc("/", p.notFound)
+	p.authRoutes(mux)
+}
+
+// page is what every template gets.
+type page struct {
+	Title   string
+	Account *identity.Account
+	CSRF    string
+	Error   string
+	Notice  string
+	Form    map[string]string
+	Data    any
+}
+
+func (p *Pages) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
+	pg := &page{Title: title, CSRF: httpx.CSRFToken(w, r), Form: map[string]string{}}
+	if s := p.session(r); s != nil {
+		pg.Account = s.Account
+	}
+	return pg
+}
+
+// session returns the request's live session, or nil.
+func (p *Pages) session(r *http.Request) *identity.Session {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return nil
+	}
+	s, err := p.id.Session(r.Context(), c.Value)
+	if err != nil {
+		if !errors.Is(err, identity.ErrNoSession) {
+			p.log.Error("session lookup", "err", err, "request_id", httpx.RequestIDFrom(r.Context()))
+		}
+		return nil
+	}
+	return s
 }
 
 func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
-	p.render(w, http.StatusOK, "home.html", nil)
+	p.render(w, http.StatusOK, "home.html", p.newPage(w, r, "Home"))
 }
 
 func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
-	p.render(w, http.StatusNotFound, "notfound.html", nil)
+	p.render(w, http.StatusNotFound, "notfound.html", p.newPage(w, r, "Not found"))
 }
 
-func (p *Pages) render(w http.ResponseWriter, status int, name string, data any) {
+func (p *Pages) render(w http.ResponseWriter, status int, name string, data *page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = p.tmpl.ExecuteTemplate(w, name, data)
+	if err := p.tmpl.ExecuteTemplate(w, name, data); err != nil {
+		p.log.Error("template", "name", name, "err", err)
+	}
+}
+
+// serverError logs the cause and shows a page with only the request ID.
+func (p *Pages) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	id := httpx.RequestIDFrom(r.Context())
+	p.log.Error("handler", "err", err, "request_id", id, "path", r.URL.Path)
+	pg := &page{Title: "Something went wrong", Error: "Something went wrong on our side. Request ID: " + id}
+	p.render(w, http.StatusInternalServerError, "error.html", pg)
 }

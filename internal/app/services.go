@@ -1,0 +1,85 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/citadel-store/citadel/internal/audit"
+	"github.com/citadel-store/citadel/internal/config"
+	"github.com/citadel-store/citadel/internal/identity"
+	"github.com/citadel-store/citadel/internal/identity/password"
+	"github.com/citadel-store/citadel/internal/keyring"
+	"github.com/citadel-store/citadel/internal/notify"
+	"github.com/citadel-store/citadel/internal/store"
+)
+
+// openMaster finds the keyring's master key: CITADEL_MASTER_KEY, else the
+// key file. With create, a missing default file is generated and the
+// operator told (via notice) to move it off the machine.
+func openMaster(c config.Common, create bool, notice io.Writer) (keyring.Master, error) {
+	if c.MasterKey != "" {
+		return keyring.ParseMasterKey(string(c.MasterKey))
+	}
+	path := c.MasterKeyPath()
+	m, err := keyring.LoadMasterFile(path)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) || !create || c.MasterKeyFile != "" {
+		return m, err
+	}
+	m, err = keyring.CreateMasterFile(path)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(notice, "Generated a master key at %s. Move it off this machine (to CITADEL_MASTER_KEY or a KMS) before real data arrives: with it, the database and backups can be read.\n", path)
+	return m, nil
+}
+
+// services are the domain services the handlers call.
+type services struct {
+	keys     *keyring.Keyring
+	audit    *audit.Recorder
+	identity *identity.Service
+	outbox   string // file outbox directory, when mail is not sent by SMTP
+}
+
+func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB, baseURL string, stdout io.Writer) (*services, error) {
+	m, err := openMaster(cfg.Common(), true, stdout)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := keyring.Open(ctx, db, m)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := password.LoadPolicy()
+	if err != nil {
+		return nil, err
+	}
+	params := password.Default
+	if o.PasswordParams != nil {
+		params = *o.PasswordParams
+	}
+	hasher := password.NewHasher(params, cfg.AuthMemory<<20, 3*time.Second)
+	sv := &services{keys: keys, audit: audit.NewRecorder(keys)}
+	var mailer notify.Mailer
+	if cfg.SMTPAddr != "" {
+		mailer, err = notify.NewSMTP(notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUser,
+			Password: string(cfg.SMTPPassword), Insecure: o.InsecureSMTP})
+	} else {
+		sv.outbox = filepath.Join(cfg.Data, "outbox")
+		mailer, err = notify.NewFileOutbox(sv.outbox)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	sv.identity = identity.New(identity.Config{BaseURL: baseURL}, db, keys, hasher, policy, sv.audit, mailer)
+	return sv, nil
+}
+
+// ensureDir is used by commands that may run before serve ever did.
+func ensureDir(dir string) error { return os.MkdirAll(dir, 0o700) }
