@@ -27,7 +27,10 @@ type Session struct {
 	MFAAt     time.Time
 	UserAgent string
 	Current   bool
-	idHash    []byte
+	// Pending is true between the password and the second factor: such a
+	// session opens only the second-factor page.
+	Pending bool
+	idHash  []byte
 }
 
 // Actor is the session's authz view.
@@ -36,16 +39,23 @@ func (s *Session) Actor() authz.Actor { return s.Account.Actor(s.MFAAt) }
 // touchEvery bounds how often a session's last-seen time is written.
 const touchEvery = time.Minute
 
-func (s *Service) newSession(ctx context.Context, tx *store.Tx, account string, m RequestMeta) (*Session, string, error) {
-	a, err := s.account(ctx, tx, account)
-	if err != nil {
-		return nil, "", err
-	}
+// newSession opens a session. pending sessions (password passed, second
+// factor not yet) live only mfaStageTTL; mfaAt is when a second factor
+// was last verified (zero for none).
+func (s *Service) newSession(ctx context.Context, tx *store.Tx, a *Account, pending bool, mfaAt time.Time, m RequestMeta) (*Session, string, error) {
 	secret := ids.Token(32) // 256 bits
 	now := s.now()
 	sess := &Session{Handle: ids.New("ses"), Account: a, CreatedAt: now, LastSeen: now,
 		ExpiresAt: now.Add(s.cfg.AbsoluteTimeout), Idle: authz.IdleTimeout(a.Roles), UserAgent: truncate(m.UserAgent, 256),
-		idHash: hashSecret(secret), Current: true}
+		idHash: hashSecret(secret), Current: true, Pending: pending, MFAAt: mfaAt}
+	stage := "full"
+	if pending {
+		stage, sess.ExpiresAt = "mfa", now.Add(mfaStageTTL)
+	}
+	var mfa any
+	if !mfaAt.IsZero() {
+		mfa = store.Micros(mfaAt)
+	}
 	var ipCT []byte
 	if m.IP != "" {
 		ct, err := s.keys.SealString(ctx, keyring.Confidential, keyring.Field{Table: "sessions", Column: "ip", Row: sess.Handle}, m.IP)
@@ -54,18 +64,27 @@ func (s *Service) newSession(ctx context.Context, tx *store.Tx, account string, 
 		}
 		ipCT = ct
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO sessions (id_hash, handle, account_id, created_at, last_seen_at, expires_at, idle_seconds, ip_ct, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sess.idHash, sess.Handle, account, store.Micros(now), store.Micros(now),
-		store.Micros(sess.ExpiresAt), int(sess.Idle/time.Second), ipCT, sess.UserAgent)
+	_, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, handle, account_id, created_at, last_seen_at, expires_at, idle_seconds, ip_ct, user_agent, stage, mfa_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sess.idHash, sess.Handle, a.ID, store.Micros(now), store.Micros(now),
+		store.Micros(sess.ExpiresAt), int(sess.Idle/time.Second), ipCT, sess.UserAgent, stage, mfa)
 	if err != nil {
 		return nil, "", err
 	}
 	return sess, secret, nil
 }
 
-// Session checks a session cookie's secret: known, not revoked, within
-// its idle and absolute limits, for an active account.
+// Session checks a session cookie's secret: known, not revoked, fully
+// signed in, within its idle and absolute limits, for an active account.
 func (s *Service) Session(ctx context.Context, secret string) (*Session, error) {
+	return s.lookup(ctx, secret, "full")
+}
+
+// PendingSession returns a session waiting for its second factor.
+func (s *Service) PendingSession(ctx context.Context, secret string) (*Session, error) {
+	return s.lookup(ctx, secret, "mfa")
+}
+
+func (s *Service) lookup(ctx context.Context, secret, stage string) (*Session, error) {
 	if len(secret) < 40 || len(secret) > 64 {
 		return nil, ErrNoSession
 	}
@@ -77,7 +96,7 @@ func (s *Service) Session(ctx context.Context, secret string) (*Session, error) 
 	sess := &Session{}
 	var stored []byte
 	err := s.db.QueryRow(ctx, `SELECT id_hash, handle, account_id, created_at, last_seen_at, expires_at, idle_seconds, mfa_at, revoked_at, user_agent
-		FROM sessions WHERE id_hash = ?`, h).Scan(&stored, &sess.Handle, &account, &created, &seen, &expires, &idle, &mfa, &revoked, &sess.UserAgent)
+		FROM sessions WHERE id_hash = ? AND stage = ?`, h, stage).Scan(&stored, &sess.Handle, &account, &created, &seen, &expires, &idle, &mfa, &revoked, &sess.UserAgent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession
 	}
@@ -90,7 +109,7 @@ func (s *Service) Session(ctx context.Context, secret string) (*Session, error) 
 	}
 	now := s.now()
 	sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = store.FromMicros(created), store.FromMicros(seen), store.FromMicros(expires)
-	sess.Idle, sess.idHash, sess.Current = time.Duration(idle)*time.Second, h, true
+	sess.Idle, sess.idHash, sess.Current, sess.Pending = time.Duration(idle)*time.Second, h, true, stage == "mfa"
 	if mfa.Valid {
 		sess.MFAAt = store.FromMicros(mfa.Int64)
 	}
@@ -126,7 +145,7 @@ func (s *Service) SignOut(ctx context.Context, sess *Session, m RequestMeta) err
 func (s *Service) Sessions(ctx context.Context, current *Session) ([]Session, error) {
 	now := s.now()
 	rows, err := s.db.Query(ctx, `SELECT handle, created_at, last_seen_at, expires_at, idle_seconds, user_agent FROM sessions
-		WHERE account_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY last_seen_at DESC`, current.Account.ID, store.Micros(now))
+		WHERE account_id = ? AND revoked_at IS NULL AND stage = 'full' AND expires_at > ? ORDER BY last_seen_at DESC`, current.Account.ID, store.Micros(now))
 	if err != nil {
 		return nil, err
 	}

@@ -5,13 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/citadel-store/citadel/internal/audit"
 	"github.com/citadel-store/citadel/internal/keyring"
 	"github.com/citadel-store/citadel/internal/store"
 )
 
-// SignIn checks an email and password and opens a session. Unknown
+// SignIn checks an email and password and opens a session. When the
+// account needs a second factor the session is Pending: the caller sends
+// the person to CompleteSignIn. Unknown
 // emails, wrong passwords and blocked passwords take the same time and
 // give the same ErrInvalidCredentials. After MaxFailures consecutive
 // failures the password alone no longer works: the owner is emailed a
@@ -76,9 +79,20 @@ func (s *Service) SignIn(ctx context.Context, email, pw string, m RequestMeta) (
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET failed_signins = 0 WHERE id = ?`, id); err != nil {
 			return err
 		}
-		sess, secret, err = s.newSession(ctx, tx, id, m)
+		a, err := s.account(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		pending, err := s.needsMFA(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		sess, secret, err = s.newSession(ctx, tx, a, pending, time.Time{}, m)
+		if err != nil {
+			return err
+		}
+		if pending {
+			return s.record(ctx, tx, m, id, "auth.password_ok", id, audit.Success, map[string]string{"next": "second_factor"})
 		}
 		return s.record(ctx, tx, m, id, "auth.signin", id, audit.Success, map[string]string{"session": sess.Handle})
 	})

@@ -33,6 +33,8 @@ var limitSpecs = map[string]struct {
 	"reset-acct":   {5 * time.Minute, 3},
 	"unlock-acct":  {10 * time.Minute, 2},
 	"register-eml": {10 * time.Minute, 2},
+	"otp-send":     {time.Minute, 3},
+	"mfa-acct":     {6 * time.Second, 10},
 }
 
 func newThrottle() *throttle { return &throttle{buckets: map[string]*bucket{}} }
