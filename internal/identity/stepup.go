@@ -202,4 +202,3 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, current, ne
 		return s.record(ctx, tx, m, sess.Account.ID, "auth.password_changed", sess.Account.ID, audit.Success, nil)
 	})
 }
-
