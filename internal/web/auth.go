@@ -32,6 +32,7 @@ func (p *Pages) authRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("POST "+l.path, p.tokenSubmit)
 	}
 	mux.HandleFunc("GET /account", p.accountPage)
+	p.mfaRoutes(mux)
 	mux.HandleFunc("POST /account/sessions/{handle}/revoke", p.revokeSession)
 }
 
@@ -99,9 +100,11 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 		p.serverError(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Secure: true, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt})
-	httpx.NewCSRFToken(w)
+	setSession(w, sess, secret)
+	if sess.Pending {
+		http.Redirect(w, r, "/signin/mfa", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
 

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/citadel-store/citadel/internal/httpx"
+	"github.com/citadel-store/citadel/internal/identity"
+)
+
+func (p *Pages) mfaRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /signin/mfa", p.secondFactorForm)
+	mux.HandleFunc("POST /signin/mfa", p.secondFactor)
+	mux.HandleFunc("POST /signin/mfa/email", p.secondFactorEmail)
+	mux.HandleFunc("GET /account/security", p.securityPage)
+	mux.HandleFunc("GET /account/stepup", p.stepUpForm)
+	mux.HandleFunc("POST /account/stepup", p.stepUp)
+	mux.HandleFunc("POST /account/stepup/email", p.stepUpEmail)
+	mux.HandleFunc("POST /account/totp/begin", p.totpBegin)
+	mux.HandleFunc("GET /account/totp", p.totpPage)
+	mux.HandleFunc("GET /account/totp/qr.png", p.totpQR)
+	mux.HandleFunc("POST /account/totp/confirm", p.totpConfirm)
+	mux.HandleFunc("POST /account/totp/remove", p.totpRemove)
+	mux.HandleFunc("GET /account/password", p.passwordForm)
+	mux.HandleFunc("POST /account/password", p.passwordChange)
+}
+
+// pending returns the request's session that waits for a second factor.
+func (p *Pages) pending(r *http.Request) *identity.Session {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return nil
+	}
+	s, err := p.id.PendingSession(r.Context(), c.Value)
+	if err != nil {
+		return nil
+	}
+	return s
+}
+
+func setSession(w http.ResponseWriter, s *identity.Session, secret string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Expires: s.ExpiresAt})
+	httpx.NewCSRFToken(w)
+}
+
+func (p *Pages) factorPage(w http.ResponseWriter, r *http.Request, status int, s *identity.Session, title, action, errMsg string) {
+	pg := p.newPage(w, r, title)
+	f, err := p.id.Factors(r.Context(), s.Account.ID)
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	pg.Error = errMsg
+	pg.Data = map[string]any{"Factors": f, "Action": action, "Next": r.FormValue("next")}
+	p.render(w, status, "factor.html", pg)
+}
+
+func (p *Pages) secondFactorForm(w http.ResponseWriter, r *http.Request) {
+	s := p.pending(r)
+	if s == nil {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	p.factorPage(w, r, http.StatusOK, s, "Second step", "/signin/mfa", "")
+}
+
+func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	s := p.pending(r)
+	if s == nil {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	method, _ := field(r, "method", 16)
+	code, _ := field(r, "code", 64)
+	full, secret, err := p.id.CompleteSignIn(r.Context(), s, method, code, meta(r))
+	if p.factorError(w, r, err, s, "Second step", "/signin/mfa") {
+		return
+	}
+	setSession(w, full, secret)
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+// factorError answers a failed factor check; it reports whether it did.
+func (p *Pages) factorError(w http.ResponseWriter, r *http.Request, err error, s *identity.Session, title, action string) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, identity.ErrBadFactor):
+		p.factorPage(w, r, http.StatusUnauthorized, s, title, action, err.Error())
+	case errors.Is(err, identity.ErrThrottled):
+		w.Header().Set("Retry-After", "30")
+		p.factorPage(w, r, http.StatusTooManyRequests, s, title, action, err.Error())
+	default:
+		p.serverError(w, r, err)
+	}
+	return true
+}
+
+func (p *Pages) secondFactorEmail(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	s := p.pending(r)
+	if s == nil {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	if p.factorError(w, r, p.id.SendEmailCode(r.Context(), s, meta(r)), s, "Second step", "/signin/mfa") {
+		return
+	}
+	http.Redirect(w, r, "/signin/mfa?sent=1", http.StatusSeeOther)
+}
+
+// requireSession answers with a redirect to sign-in when there is no
+// session, and returns nil then.
+func (p *Pages) requireSession(w http.ResponseWriter, r *http.Request) *identity.Session {
+	s := p.session(r)
+	if s == nil {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	}
+	return s
+}
+
+// localPath keeps a ?next= target on this site: a path, never a URL or
+// a protocol-relative //host.
+func localPath(next, fallback string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") || len(next) > 256 {
+		return fallback
+	}
+	return next
+}
+
+func (p *Pages) stepUpRedirect(w http.ResponseWriter, r *http.Request, next string) {
+	http.Redirect(w, r, "/account/stepup?next="+url.QueryEscape(next), http.StatusSeeOther)
+}
+
+func (p *Pages) stepUpForm(w http.ResponseWriter, r *http.Request) {
+	if s := p.requireSession(w, r); s != nil {
+		p.factorPage(w, r, http.StatusOK, s, "Confirm it is you", "/account/stepup", "")
+	}
+}
+
+func (p *Pages) stepUp(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	s := p.requireSession(w, r)
+	if s == nil {
+		return
+	}
+	method, _ := field(r, "method", 16)
+	code, _ := field(r, "code", 64)
+	if p.factorError(w, r, p.id.StepUp(r.Context(), s, method, code, meta(r)), s, "Confirm it is you", "/account/stepup") {
+		return
+	}
+	http.Redirect(w, r, localPath(r.PostFormValue("next"), "/account/security"), http.StatusSeeOther)
+}
+
+func (p *Pages) stepUpEmail(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	s := p.requireSession(w, r)
+	if s == nil {
+		return
+	}
+	if p.factorError(w, r, p.id.SendEmailCode(r.Context(), s, meta(r)), s, "Confirm it is you", "/account/stepup") {
+		return
+	}
+	http.Redirect(w, r, "/account/stepup?sent=1&next="+url.QueryEscape(localPath(r.PostFormValue("next"), "/account/security")), http.StatusSeeOther)
+}
