@@ -12,30 +12,6 @@ import (
 	"github.com/citadel-store/citadel/internal/store"
 )
 
-func (p *Pages) authRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /signin", p.signinForm)
-	mux.HandleFunc("POST /signin", p.signin)
-	mux.HandleFunc("POST /signout", p.signout)
-	mux.HandleFunc("GET /register", p.registerForm)
-	mux.HandleFunc("POST /register", p.register)
-	mux.HandleFunc("GET /reset", p.resetForm)
-	mux.HandleFunc("POST /reset", p.resetRequest)
-	// Links in emails open a page with a button: a GET never consumes a
-	// token, so mail scanners that prefetch links change nothing.
-	for _, l := range []struct{ path, title, action string }{
-		{"/verify", "Confirm your email address", "Confirm"},
-		{"/unlock", "Confirm it is you", "Confirm"},
-		{"/reset/confirm", "Choose a new password", "Set password"},
-		{"/enrol", "Set your password", "Set password"},
-	} {
-		mux.HandleFunc("GET "+l.path, p.tokenForm(l.title, l.action))
-		mux.HandleFunc("POST "+l.path, p.tokenSubmit)
-	}
-	mux.HandleFunc("GET /account", p.accountPage)
-	p.mfaRoutes(mux)
-	mux.HandleFunc("POST /account/sessions/{handle}/revoke", p.revokeSession)
-}
-
 func meta(r *http.Request) identity.RequestMeta {
 	return identity.RequestMeta{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(r.Context())}
 }

@@ -10,23 +10,6 @@ import (
 	"github.com/citadel-store/citadel/internal/identity"
 )
 
-func (p *Pages) mfaRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /signin/mfa", p.secondFactorForm)
-	mux.HandleFunc("POST /signin/mfa", p.secondFactor)
-	mux.HandleFunc("POST /signin/mfa/email", p.secondFactorEmail)
-	mux.HandleFunc("GET /account/security", p.securityPage)
-	mux.HandleFunc("GET /account/stepup", p.stepUpForm)
-	mux.HandleFunc("POST /account/stepup", p.stepUp)
-	mux.HandleFunc("POST /account/stepup/email", p.stepUpEmail)
-	mux.HandleFunc("POST /account/totp/begin", p.totpBegin)
-	mux.HandleFunc("GET /account/totp", p.totpPage)
-	mux.HandleFunc("GET /account/totp/qr.png", p.totpQR)
-	mux.HandleFunc("POST /account/totp/confirm", p.totpConfirm)
-	mux.HandleFunc("POST /account/totp/remove", p.totpRemove)
-	mux.HandleFunc("GET /account/password", p.passwordForm)
-	mux.HandleFunc("POST /account/password", p.passwordChange)
-}
-
 // pending returns the request's session that waits for a second factor.
 func (p *Pages) pending(r *http.Request) *identity.Session {
 	c, err := r.Cookie(SessionCookie)

@@ -42,10 +42,12 @@ func New(id *identity.Service, log *slog.Logger) *Pages {
 func (p *Pages) Routes(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /{$}", p.home)
-	mux.HandleFunc("/", p.notFound)
-	p.authRoutes(mux)
+	for _, rt := range p.Table() {
+		mux.Handle(rt.Pattern, p.authorize(rt))
+	}
 }
+
+func reqID(r *http.Request) string { return httpx.RequestIDFrom(r.Context()) }
 
 // page is what every template gets.
 type page struct {

@@ -1,0 +1,98 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/citadel-store/citadel/internal/authz"
+)
+
+// Route is one entry of the HTML surface's route table: every route is
+// registered from it, and each either is public (pages anyone may open:
+// sign-in, register, email links) or names the authz action its handler
+// performs. A test walks this table against every role.
+type Route struct {
+	Pattern string
+	Action  authz.Action // "" only when Public
+	Public  bool
+	handler http.HandlerFunc
+}
+
+// Table returns the HTML surface's routes.
+func (p *Pages) Table() []Route {
+	pub := func(pattern string, h http.HandlerFunc) Route { return Route{Pattern: pattern, Public: true, handler: h} }
+	self := func(pattern string, a authz.Action, h http.HandlerFunc) Route {
+		return Route{Pattern: pattern, Action: a, handler: h}
+	}
+	rs := []Route{
+		pub("GET /{$}", p.home),
+		pub("/", p.notFound),
+		pub("GET /signin", p.signinForm),
+		pub("POST /signin", p.signin),
+		pub("POST /signout", p.signout),
+		pub("GET /register", p.registerForm),
+		pub("POST /register", p.register),
+		pub("GET /reset", p.resetForm),
+		pub("POST /reset", p.resetRequest),
+		// The second step of sign-in checks the pending session itself.
+		pub("GET /signin/mfa", p.secondFactorForm),
+		pub("POST /signin/mfa", p.secondFactor),
+		pub("POST /signin/mfa/email", p.secondFactorEmail),
+
+		self("GET /account", authz.AccountReadSelf, p.accountPage),
+		self("POST /account/sessions/{handle}/revoke", authz.AccountSessions, p.revokeSession),
+		self("GET /account/security", authz.AccountReadSelf, p.securityPage),
+		self("GET /account/stepup", authz.AccountReadSelf, p.stepUpForm),
+		self("POST /account/stepup", authz.AccountReadSelf, p.stepUp),
+		self("POST /account/stepup/email", authz.AccountReadSelf, p.stepUpEmail),
+		self("POST /account/totp/begin", authz.AccountCredentials, p.totpBegin),
+		self("GET /account/totp", authz.AccountCredentials, p.totpPage),
+		self("GET /account/totp/qr.png", authz.AccountCredentials, p.totpQR),
+		self("POST /account/totp/confirm", authz.AccountCredentials, p.totpConfirm),
+		self("POST /account/totp/remove", authz.AccountCredentials, p.totpRemove),
+		self("GET /account/password", authz.AccountCredentials, p.passwordForm),
+		self("POST /account/password", authz.AccountCredentials, p.passwordChange),
+	}
+	// Email links open a confirmation form; the token is the authority.
+	for _, l := range []struct{ path, title, action string }{
+		{"/verify", "Confirm your email address", "Confirm"},
+		{"/unlock", "Confirm it is you", "Confirm"},
+		{"/reset/confirm", "Choose a new password", "Set password"},
+		{"/enrol", "Set your password", "Set password"},
+	} {
+		rs = append(rs, pub("GET "+l.path, p.tokenForm(l.title, l.action)), pub("POST "+l.path, p.tokenSubmit))
+	}
+	return rs
+}
+
+// authorize wraps a non-public route: no session sends the person to
+// sign in; a missing step-up sends them to confirm a factor; anything
+// else authz refuses is a 403. Account pages act on the actor's own
+// account, which is the object.
+func (p *Pages) authorize(rt Route) http.Handler {
+	if rt.Public {
+		return rt.handler
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := p.session(r)
+		if s == nil {
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		}
+		actor := s.Actor()
+		d := authz.Decide(actor, rt.Action, authz.Object{Kind: "account", ID: actor.AccountID, OwnerID: actor.AccountID}, time.Now())
+		switch {
+		case d.Allowed():
+			rt.handler(w, r)
+		case d.NeedStepUp():
+			next := r.URL.Path
+			if r.Method != http.MethodGet {
+				next = "/account/security"
+			}
+			p.stepUpRedirect(w, r, next)
+		default:
+			p.log.Warn("authz denied", "reason", d.Reason(), "request_id", reqID(r))
+			p.render(w, http.StatusForbidden, "error.html", &page{Title: "Not allowed", Error: "You may not do this."})
+		}
+	})
+}
