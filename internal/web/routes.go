@@ -20,7 +20,9 @@ type Route struct {
 
 // Table returns the HTML surface's routes.
 func (p *Pages) Table() []Route {
-	pub := func(pattern string, h http.HandlerFunc) Route { return Route{Pattern: pattern, Public: true, handler: h} }
+	pub := func(pattern string, h http.HandlerFunc) Route {
+		return Route{Pattern: pattern, Public: true, handler: h}
+	}
 	self := func(pattern string, a authz.Action, h http.HandlerFunc) Route {
 		return Route{Pattern: pattern, Action: a, handler: h}
 	}
