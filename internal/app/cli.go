@@ -20,6 +20,7 @@ commands:
   migrate   apply database migrations and report the schema version
   ca        the built-in certificate authority: root, issue-server, revoke, list, crl
   user      create an account with a role and print its enrolment link
+  org       business organizations: create, add-member
   version   print the version
 
 Run 'citadel <command> -h' for a command's flags.
@@ -49,6 +50,8 @@ func Main(args []string, env func(string) string, stdout, stderr io.Writer) int 
 		err = cmdCA(ctx, args[1:], env, stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, args[1:], env, stdout, stderr)
+	case "org":
+		err = cmdOrg(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, VersionString())
 	case "help", "-h", "--help":

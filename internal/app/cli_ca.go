@@ -22,6 +22,8 @@ const caUsage = `usage: citadel ca <command> [flags]
   root                          print the root certificate (PEM)
   issue-server --name N... --out DIR [--days D]
                                 issue a server certificate for other names
+  issue-client --email E --out DIR [--csr F] [--days D]
+                                issue a client certificate bound to a business user
   revoke SERIAL [--reason R]    revoke a certificate by serial (hex or decimal)
   list                          list issued certificates and their status
   crl                           print the current CRL (PEM)
@@ -33,6 +35,9 @@ func cmdCA(ctx context.Context, args []string, env func(string) string, stdout, 
 		return usageErr("missing ca command")
 	}
 	sub, args := args[0], args[1:]
+	if sub == "issue-client" {
+		return caIssueClient(ctx, args, env, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("ca "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var names []string

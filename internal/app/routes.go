@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/citadel-store/citadel/internal/httpx"
+	"github.com/citadel-store/citadel/internal/pki"
 	"github.com/citadel-store/citadel/internal/web"
 )
 
@@ -17,7 +20,8 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /pki/ca.pem", s.caPEM)
 	mux.HandleFunc("GET /pki/crl", s.crl)
-	web.New(s.svc.identity, s.log).Routes(mux)
+	mux.HandleFunc("POST /pki/ocsp", s.ocsp)
+	web.New(s.svc.identity, s.log, s.certAccount).Routes(mux)
 	if s.opts.TestRoutes != nil {
 		s.opts.TestRoutes(mux)
 	}
@@ -100,4 +104,41 @@ func (s *Server) crl(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/pkix-crl")
 	w.Header().Set("Cache-Control", "max-age=60")
 	w.Write(der)
+}
+
+// ocsp answers OCSP requests (RFC 6960, POST with application/ocsp-request)
+// from the registry, so a revocation shows at once.
+func (s *Server) ocsp(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
+	if err != nil {
+		http.Error(w, "OCSP request too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	resp, err := s.certs.OCSP(r.Context(), body)
+	if err != nil && !errors.Is(err, pki.ErrOCSPMalformed) && !errors.Is(err, pki.ErrOCSPUnauthorized) {
+		s.log.Error("ocsp", "err", err, "request_id", httpx.RequestIDFrom(r.Context()))
+		http.Error(w, "OCSP unavailable", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/ocsp-response")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(resp)
+}
+
+// certAccount returns the account a request's client certificate is
+// bound to, when the handshake verified it against the CA and the
+// registry knows it as an unrevoked client certificate for that account.
+func (s *Server) certAccount(r *http.Request) string {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+		return ""
+	}
+	uid, err := s.ca.VerifyClient(r.TLS.PeerCertificates)
+	if err != nil {
+		return ""
+	}
+	rec, err := s.certs.Lookup(r.Context(), r.TLS.PeerCertificates[0].SerialNumber)
+	if err != nil || rec.RevokedAt != nil || rec.Kind != "client" || rec.UserID != uid {
+		return ""
+	}
+	return uid
 }

@@ -79,7 +79,9 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 	if err != nil {
 		return nil, err
 	}
-	tlsConf := serverTLS(cert)
+	clientCAs := s.ca.Pool()
+	clientCAs.AddCert(s.ca.Intermediate())
+	tlsConf := serverTLS(cert, clientCAs)
 	s.https = s.newHTTPServer(public, tlsConf)
 	s.admin = s.newHTTPServer(s.adminHandler(), tlsConf.Clone())
 	s.serve(s.https, s.lnHTTPS, true)

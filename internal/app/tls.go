@@ -1,13 +1,22 @@
 package app
 
-import "crypto/tls"
+import (
+	"crypto/tls"
+	"crypto/x509"
+)
 
 // serverTLS is the TLS policy of every Citadel listener: TLS 1.2 at least
 // (Go prefers 1.3 whenever the client offers it), forward-secret AEAD
 // suites only for 1.2 (1.3's suites are all AEAD and not configurable),
 // HTTP/2 first.
-func serverTLS(cert tls.Certificate) *tls.Config {
+//
+// It asks for, but does not require, a client certificate from the
+// platform's CA (business accounts); the handshake refuses certificates
+// from other CAs and expired ones, and each request checks revocation.
+func serverTLS(cert tls.Certificate, clientCAs *x509.CertPool) *tls.Config {
 	return &tls.Config{
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    clientCAs,
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
 		CipherSuites: []uint16{

@@ -24,6 +24,8 @@ type Account struct {
 	Roles         []authz.Role
 	OrgID         string
 	MerchantID    string
+	// RequireClientCert: the organization requires a client certificate.
+	RequireClientCert bool
 }
 
 // Actor turns the account into authz's view of it.
@@ -190,8 +192,10 @@ func (s *Service) account(ctx context.Context, q store.Querier, id string) (*Acc
 	var emailCT []byte
 	var verified sql.NullInt64
 	var org, merchant sql.NullString
-	err := q.QueryRow(ctx, `SELECT kind, email_ct, email_verified_at, org_id, merchant_id FROM accounts WHERE id = ? AND status = 'active'`, id).
-		Scan(&a.Kind, &emailCT, &verified, &org, &merchant)
+	var reqCert sql.NullInt64
+	err := q.QueryRow(ctx, `SELECT a.kind, a.email_ct, a.email_verified_at, a.org_id, a.merchant_id, o.require_client_cert
+		FROM accounts a LEFT JOIN orgs o ON o.id = a.org_id WHERE a.id = ? AND a.status = 'active'`, id).
+		Scan(&a.Kind, &emailCT, &verified, &org, &merchant, &reqCert)
 	if err != nil {
 		return nil, store.NotFound(err)
 	}
@@ -199,6 +203,7 @@ func (s *Service) account(ctx context.Context, q store.Querier, id string) (*Acc
 		return nil, err
 	}
 	a.EmailVerified, a.OrgID, a.MerchantID = verified.Valid, org.String, merchant.String
+	a.RequireClientCert = reqCert.Int64 == 1
 	rows, err := q.Query(ctx, `SELECT role FROM account_roles WHERE account_id = ? ORDER BY role`, id)
 	if err != nil {
 		return nil, err

@@ -54,6 +54,10 @@ type RequestMeta struct {
 	IP        string
 	UserAgent string
 	RequestID string
+	// CertAccount is the account that the request's TLS client
+	// certificate is bound to, after the handshake verified it against
+	// the CA and the registry found it unrevoked; "" for none.
+	CertAccount string
 }
 
 // Service is the identity domain service.

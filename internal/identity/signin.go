@@ -64,7 +64,9 @@ func (s *Service) SignIn(ctx context.Context, email, pw string, m RequestMeta) (
 	}
 	var sess *Session
 	var secret string
+	certDenied := false
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		certDenied = false
 		if rehash {
 			if fresh, err := s.hasher.Hash(ctx, pw); err == nil {
 				ct, err := s.keys.SealString(ctx, keyring.Restricted, passwordField(id), fresh)
@@ -83,6 +85,10 @@ func (s *Service) SignIn(ctx context.Context, email, pw string, m RequestMeta) (
 		if err != nil {
 			return err
 		}
+		if !a.CertSatisfied(m.CertAccount) {
+			certDenied = true
+			return s.record(ctx, tx, m, id, "auth.signin", id, audit.Denied, map[string]string{"reason": "client_cert_required"})
+		}
 		pending, err := s.needsMFA(ctx, tx, a)
 		if err != nil {
 			return err
@@ -98,6 +104,9 @@ func (s *Service) SignIn(ctx context.Context, email, pw string, m RequestMeta) (
 	})
 	if err != nil {
 		return nil, "", err
+	}
+	if certDenied {
+		return nil, "", ErrInvalidCredentials
 	}
 	return sess, secret, nil
 }

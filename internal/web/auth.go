@@ -12,8 +12,9 @@ import (
 	"github.com/citadel-store/citadel/internal/store"
 )
 
-func meta(r *http.Request) identity.RequestMeta {
-	return identity.RequestMeta{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(r.Context())}
+func (p *Pages) meta(r *http.Request) identity.RequestMeta {
+	return identity.RequestMeta{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(r.Context()),
+		CertAccount: p.certAccount(r)}
 }
 
 // parseForm reads a form and checks its CSRF token; on failure it has
@@ -60,7 +61,7 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusUnauthorized, "signin.html", pg)
 		return
 	}
-	sess, secret, err := p.id.SignIn(r.Context(), email, pw, meta(r))
+	sess, secret, err := p.id.SignIn(r.Context(), email, pw, p.meta(r))
 	switch {
 	case err == nil:
 	case errors.Is(err, identity.ErrThrottled), errors.Is(err, password.ErrBusy):
@@ -89,7 +90,7 @@ func (p *Pages) signout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s := p.session(r); s != nil {
-		if err := p.id.SignOut(r.Context(), s, meta(r)); err != nil {
+		if err := p.id.SignOut(r.Context(), s, p.meta(r)); err != nil {
 			p.serverError(w, r, err)
 			return
 		}
@@ -117,7 +118,7 @@ func (p *Pages) register(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusUnprocessableEntity, "register.html", pg)
 		return
 	}
-	err := p.id.Register(r.Context(), email, pw, meta(r))
+	err := p.id.Register(r.Context(), email, pw, p.meta(r))
 	if p.userError(w, err, "register.html", pg) {
 		return
 	}
@@ -163,7 +164,7 @@ func (p *Pages) resetRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := p.newPage(w, r, "Reset your password")
 	email, _ := field(r, "email", 254)
-	err := p.id.RequestPasswordReset(r.Context(), email, meta(r))
+	err := p.id.RequestPasswordReset(r.Context(), email, p.meta(r))
 	if p.userError(w, err, "reset.html", pg) {
 		return
 	}
@@ -198,7 +199,7 @@ func (p *Pages) tokenSubmit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		pw = ""
 	}
-	ctx, m := r.Context(), meta(r)
+	ctx, m := r.Context(), p.meta(r)
 	var err error
 	var notice string
 	switch r.URL.Path {
@@ -249,7 +250,7 @@ func (p *Pages) revokeSession(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	err := p.id.RevokeSession(ctx, s, r.PathValue("handle"), meta(r))
+	err := p.id.RevokeSession(ctx, s, r.PathValue("handle"), p.meta(r))
 	if errors.Is(err, store.ErrNotFound) {
 		p.notFound(w, r)
 		return

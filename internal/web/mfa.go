@@ -17,7 +17,7 @@ func (p *Pages) pending(r *http.Request) *identity.Session {
 		return nil
 	}
 	s, err := p.id.PendingSession(r.Context(), c.Value)
-	if err != nil {
+	if err != nil || !s.Account.CertSatisfied(p.certAccount(r)) {
 		return nil
 	}
 	return s
@@ -61,7 +61,7 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) {
 	}
 	method, _ := field(r, "method", 16)
 	code, _ := field(r, "code", 64)
-	full, secret, err := p.id.CompleteSignIn(r.Context(), s, method, code, meta(r))
+	full, secret, err := p.id.CompleteSignIn(r.Context(), s, method, code, p.meta(r))
 	if p.factorError(w, r, err, s, "Second step", "/signin/mfa") {
 		return
 	}
@@ -94,7 +94,7 @@ func (p *Pages) secondFactorEmail(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}
-	if p.factorError(w, r, p.id.SendEmailCode(r.Context(), s, meta(r)), s, "Second step", "/signin/mfa") {
+	if p.factorError(w, r, p.id.SendEmailCode(r.Context(), s, p.meta(r)), s, "Second step", "/signin/mfa") {
 		return
 	}
 	http.Redirect(w, r, "/signin/mfa?sent=1", http.StatusSeeOther)
@@ -139,7 +139,7 @@ func (p *Pages) stepUp(w http.ResponseWriter, r *http.Request) {
 	}
 	method, _ := field(r, "method", 16)
 	code, _ := field(r, "code", 64)
-	if p.factorError(w, r, p.id.StepUp(r.Context(), s, method, code, meta(r)), s, "Confirm it is you", "/account/stepup") {
+	if p.factorError(w, r, p.id.StepUp(r.Context(), s, method, code, p.meta(r)), s, "Confirm it is you", "/account/stepup") {
 		return
 	}
 	http.Redirect(w, r, localPath(r.PostFormValue("next"), "/account/security"), http.StatusSeeOther)
@@ -153,7 +153,7 @@ func (p *Pages) stepUpEmail(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	if p.factorError(w, r, p.id.SendEmailCode(r.Context(), s, meta(r)), s, "Confirm it is you", "/account/stepup") {
+	if p.factorError(w, r, p.id.SendEmailCode(r.Context(), s, p.meta(r)), s, "Confirm it is you", "/account/stepup") {
 		return
 	}
 	http.Redirect(w, r, "/account/stepup?sent=1&next="+url.QueryEscape(localPath(r.PostFormValue("next"), "/account/security")), http.StatusSeeOther)

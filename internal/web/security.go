@@ -31,7 +31,7 @@ func (p *Pages) totpBegin(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	_, err := p.id.BeginTOTP(r.Context(), s, meta(r))
+	_, err := p.id.BeginTOTP(r.Context(), s, p.meta(r))
 	if errors.Is(err, identity.ErrStepUpRequired) {
 		p.stepUpRedirect(w, r, "/account/security")
 		return
@@ -94,7 +94,7 @@ func (p *Pages) totpConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code, _ := field(r, "code", 64)
-	codes, err := p.id.ConfirmTOTP(r.Context(), s, code, meta(r))
+	codes, err := p.id.ConfirmTOTP(r.Context(), s, code, p.meta(r))
 	switch {
 	case errors.Is(err, identity.ErrStepUpRequired):
 		p.stepUpRedirect(w, r, "/account/totp")
@@ -123,7 +123,7 @@ func (p *Pages) totpRemove(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	err := p.id.RemoveTOTP(r.Context(), s, meta(r))
+	err := p.id.RemoveTOTP(r.Context(), s, p.meta(r))
 	if errors.Is(err, identity.ErrStepUpRequired) {
 		p.stepUpRedirect(w, r, "/account/security")
 		return
@@ -161,7 +161,7 @@ func (p *Pages) passwordChange(w http.ResponseWriter, r *http.Request) {
 		next = ""
 	}
 	pg := p.newPage(w, r, "Change your password")
-	err := p.id.ChangePassword(r.Context(), s, cur, next, meta(r))
+	err := p.id.ChangePassword(r.Context(), s, cur, next, p.meta(r))
 	switch {
 	case errors.Is(err, identity.ErrStepUpRequired):
 		p.stepUpRedirect(w, r, "/account/password")

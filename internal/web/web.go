@@ -30,12 +30,18 @@ type Pages struct {
 	tmpl *template.Template
 	id   *identity.Service
 	log  *slog.Logger
+	// certAccount names the account the request's verified, unrevoked
+	// client certificate is bound to, or "".
+	certAccount func(*http.Request) string
 }
 
 // New parses the embedded templates; a template error is a build defect,
 // so it panics at start, never at request time.
-func New(id *identity.Service, log *slog.Logger) *Pages {
-	return &Pages{tmpl: template.Must(template.ParseFS(templateFS, "templates/*.html")), id: id, log: log}
+func New(id *identity.Service, log *slog.Logger, certAccount func(*http.Request) string) *Pages {
+	if certAccount == nil {
+		certAccount = func(*http.Request) string { return "" }
+	}
+	return &Pages{tmpl: template.Must(template.ParseFS(templateFS, "templates/*.html")), id: id, log: log, certAccount: certAccount}
 }
 
 // Routes registers the HTML surface.
@@ -79,6 +85,11 @@ func (p *Pages) session(r *http.Request) *identity.Session {
 		if !errors.Is(err, identity.ErrNoSession) {
 			p.log.Error("session lookup", "err", err, "request_id", httpx.RequestIDFrom(r.Context()))
 		}
+		return nil
+	}
+	// An organization that requires a client certificate requires it on
+	// every request: a revoked certificate ends the session's use at once.
+	if !s.Account.CertSatisfied(p.certAccount(r)) {
 		return nil
 	}
 	return s
