@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/citadel-store/citadel/internal/api"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/pki"
 	"github.com/citadel-store/citadel/internal/web"
@@ -22,6 +23,7 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	mux.HandleFunc("GET /pki/crl", s.crl)
 	mux.HandleFunc("POST /pki/ocsp", s.ocsp)
 	web.New(s.svc.identity, s.log, s.certAccount).Routes(mux)
+	api.New(s.svc.identity, s.log).Routes(mux)
 	if s.opts.TestRoutes != nil {
 		s.opts.TestRoutes(mux)
 	}

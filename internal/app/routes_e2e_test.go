@@ -23,6 +23,7 @@ func TestNonPublicRoutesRefuseGuests(t *testing.T) {
 		}
 		method, path, _ := strings.Cut(rt.Pattern, " ")
 		path = strings.ReplaceAll(path, "{handle}", "ses_aaaaaaaaaaaaaaaaaaaaaaaaaa")
+		path = strings.ReplaceAll(path, "{id}", "tok_aaaaaaaaaaaaaaaaaaaaaaaaaa")
 		t.Run("fail/guest"+strings.ReplaceAll(path, "/", "-"), func(t *testing.T) {
 			req, _ := http.NewRequest(method, s.URL+path, strings.NewReader("csrf=x"))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

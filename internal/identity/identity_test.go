@@ -179,8 +179,9 @@ func newVerified(t *testing.T, f *fixture, email string) {
 	}
 }
 
-// After MaxFailures wrong passwords, the right password alone is refused
-// until the owner follows the emailed link; then it works again.
+// After MaxFailures wrong passwords, the right password alone no longer
+// signs in: it leads only to the second-factor step; the emailed link
+// lifts the block too.
 func TestLockoutNeedsEmailedProof(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -193,8 +194,9 @@ func TestLockoutNeedsEmailedProof(t *testing.T) {
 				t.Fatalf("attempt %d: %v", i, err)
 			}
 		}
-		if _, _, err := f.svc.SignIn(ctx, "carol@example.com", goodPassword, meta); !errors.Is(err, identity.ErrInvalidCredentials) {
-			t.Fatalf("right password alone after lockout: %v", err)
+		sess, _, err := f.svc.SignIn(ctx, "carol@example.com", goodPassword, meta)
+		if err != nil || !sess.Pending {
+			t.Fatalf("right password alone after lockout: pending=%v err=%v", sess != nil && sess.Pending, err)
 		}
 		tok := ""
 		for _, m := range f.smtp.Messages() {
@@ -208,7 +210,7 @@ func TestLockoutNeedsEmailedProof(t *testing.T) {
 		if err := f.svc.Unlock(ctx, tok, meta); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := f.svc.SignIn(ctx, "carol@example.com", goodPassword, meta); err != nil {
+		if sess, _, err := f.svc.SignIn(ctx, "carol@example.com", goodPassword, meta); err != nil || sess.Pending {
 			t.Fatalf("after unlock: %v", err)
 		}
 	})

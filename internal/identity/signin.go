@@ -27,7 +27,9 @@ func (s *Service) SignIn(ctx context.Context, email, pw string, m RequestMeta) (
 		s.hasher.VerifyDummy(ctx, pw[:min(len(pw), 128)])
 		return nil, "", ErrInvalidCredentials
 	}
-	if !s.limits.allow("signin-ip", m.IP, now) || !s.limits.allow("signin-acct", email, now) {
+	// Per source, and per account from each source: an attacker's guesses
+	// from elsewhere never throttle the owner's own attempts.
+	if !s.limits.allow("signin-ip", m.IP, now) || !s.limits.allow("signin-acct", email+"\x00"+m.IP, now) {
 		return nil, "", ErrThrottled
 	}
 	var id string
@@ -56,8 +58,8 @@ func (s *Service) SignIn(ctx context.Context, email, pw string, m RequestMeta) (
 	if err != nil {
 		return nil, "", err
 	}
-	if !ok || blocked.Valid {
-		return nil, "", s.signInFailed(ctx, id, email, ok, m)
+	if !ok {
+		return nil, "", s.signInFailed(ctx, id, email, m)
 	}
 	if !verified.Valid {
 		return nil, "", ErrEmailNotVerified
@@ -93,6 +95,10 @@ func (s *Service) SignIn(ctx context.Context, email, pw string, m RequestMeta) (
 		if err != nil {
 			return err
 		}
+		// A blocked password still works, but never alone: the owner
+		// proves identity with a second factor (an app code, or a code
+		// sent to their mailbox), which also lifts the block.
+		pending = pending || blocked.Valid
 		sess, secret, err = s.newSession(ctx, tx, a, pending, time.Time{}, m)
 		if err != nil {
 			return err
@@ -112,9 +118,8 @@ func (s *Service) SignIn(ctx context.Context, email, pw string, m RequestMeta) (
 }
 
 // signInFailed counts a failure and, at MaxFailures, blocks the password
-// and emails an unblock link. passwordRight is true when the password was
-// right but the account was already blocked.
-func (s *Service) signInFailed(ctx context.Context, id, email string, passwordRight bool, m RequestMeta) error {
+// and emails an unblock link.
+func (s *Service) signInFailed(ctx context.Context, id, email string, m RequestMeta) error {
 	var link string
 	var count int
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
@@ -122,9 +127,6 @@ func (s *Service) signInFailed(ctx context.Context, id, email string, passwordRi
 			return err
 		}
 		reason := "wrong_password"
-		if passwordRight {
-			reason = "password_blocked"
-		}
 		if err := s.record(ctx, tx, m, "anonymous", "auth.signin", id, audit.Failure,
 			map[string]string{"reason": reason, "consecutive": strconv.Itoa(count)}); err != nil {
 			return err
@@ -143,8 +145,8 @@ func (s *Service) signInFailed(ctx context.Context, id, email string, passwordRi
 				return err
 			}
 		}
-		// Send (or, rate-limited, re-send) the owner a way back in.
-		if newlyBlocked == 1 || (passwordRight && s.limits.allow("unlock-acct", id, now)) {
+		// Send the owner a way back in (the second factor is the other).
+		if newlyBlocked == 1 {
 			secret, err := s.newToken(ctx, tx, id, purposeUnlock, s.cfg.ResetTTL)
 			if err != nil {
 				return err

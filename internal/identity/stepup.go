@@ -29,6 +29,11 @@ func (s *Service) CompleteSignIn(ctx context.Context, pending *Session, method, 
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrNoSession
 		}
+		// Password and second factor together prove the owner: lift a
+		// block that guessing may have set.
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET password_blocked_at = NULL, failed_signins = 0 WHERE id = ?`, pending.Account.ID); err != nil {
+			return err
+		}
 		sess, secret, err = s.newSession(ctx, tx, pending.Account, false, s.now(), m)
 		if err != nil {
 			return err

@@ -27,11 +27,10 @@ var limitSpecs = map[string]struct {
 	burst int
 }{
 	"signin-ip":    {2 * time.Second, 30},
-	"signin-acct":  {6 * time.Second, 20}, // above MaxFailures: the emailed unlock, not this, answers guessing
+	"signin-acct":  {6 * time.Second, 20}, // per account and source; above MaxFailures
 	"register-ip":  {30 * time.Second, 10},
 	"reset-ip":     {30 * time.Second, 10},
 	"reset-acct":   {5 * time.Minute, 3},
-	"unlock-acct":  {10 * time.Minute, 2},
 	"register-eml": {10 * time.Minute, 2},
 	"otp-send":     {time.Minute, 3},
 	"mfa-acct":     {6 * time.Second, 10},

@@ -52,6 +52,9 @@ func (p *Pages) Table() []Route {
 		self("GET /account/totp/qr.png", authz.AccountCredentials, p.totpQR),
 		self("POST /account/totp/confirm", authz.AccountCredentials, p.totpConfirm),
 		self("POST /account/totp/remove", authz.AccountCredentials, p.totpRemove),
+		self("GET /account/tokens", authz.AccountReadSelf, p.tokensPage),
+		self("POST /account/tokens", authz.AccountTokens, p.tokenCreate),
+		self("POST /account/tokens/{id}/revoke", authz.AccountTokens, p.tokenRevoke),
 		self("GET /account/password", authz.AccountCredentials, p.passwordForm),
 		self("POST /account/password", authz.AccountCredentials, p.passwordChange),
 	}
