@@ -16,7 +16,7 @@ import (
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // form GETs a page, then POSTs fields to action with the page's CSRF token.
-func form(t *testing.T, s *apptest.Server, c *http.Client, page, action string, fields url.Values) (*http.Response, string) {
+func form(t testing.TB, s *apptest.Server, c *http.Client, page, action string, fields url.Values) (*http.Response, string) {
 	t.Helper()
 	resp, body := do(t, c, "GET", s.URL+page, nil)
 	m := csrfRe.FindStringSubmatch(body)
@@ -30,7 +30,7 @@ func form(t *testing.T, s *apptest.Server, c *http.Client, page, action string, 
 	return do(t, c, "POST", s.URL+action, fields)
 }
 
-func do(t *testing.T, c *http.Client, method, u string, fields url.Values) (*http.Response, string) {
+func do(t testing.TB, c *http.Client, method, u string, fields url.Values) (*http.Response, string) {
 	t.Helper()
 	var req *http.Request
 	if fields != nil {
@@ -56,7 +56,7 @@ func do(t *testing.T, c *http.Client, method, u string, fields url.Values) (*htt
 	return resp, b.String()
 }
 
-func linkPath(t *testing.T, s *apptest.Server, to, path string) string {
+func linkPath(t testing.TB, s *apptest.Server, to, path string) string {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {

@@ -19,7 +19,7 @@ var (
 	mailRe = regexp.MustCompile(`code is (\d{6})`)
 )
 
-func mailedCode(t *testing.T, s *apptest.Server, to string) string {
+func mailedCode(t testing.TB, s *apptest.Server, to string) string {
 	t.Helper()
 	msgs := s.Mail.Messages()
 	for i := len(msgs) - 1; i >= 0; i-- {
@@ -32,7 +32,7 @@ func mailedCode(t *testing.T, s *apptest.Server, to string) string {
 }
 
 // signUp registers and confirms an account through the pages.
-func signUp(t *testing.T, s *apptest.Server, c *http.Client, email, pw string) {
+func signUp(t testing.TB, s *apptest.Server, c *http.Client, email, pw string) {
 	t.Helper()
 	form(t, s, c, "/register", "/register", url.Values{"email": {email}, "password": {pw}})
 	verify := linkPath(t, s, email, "/verify")

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,9 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 	}()
 	if err := prepareDataDir(cfg.Data); err != nil {
 		return nil, err
+	}
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit << 20)
 	}
 	if s.db, err = openStore(ctx, cfg.Common()); err != nil {
 		return nil, err

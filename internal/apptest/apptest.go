@@ -173,6 +173,15 @@ func (b *SyncBuffer) String() string {
 // Contains reports whether s was written.
 func (b *SyncBuffer) Contains(s string) bool { return strings.Contains(b.String(), s) }
 
+// StartOptions starts a server with explicit build options.
+func StartOptions(t testing.TB, cfg config.Serve, o app.Options) *Server {
+	t.Helper()
+	if o.CAWorkFactor == 0 {
+		o.CAWorkFactor = 10
+	}
+	return start(t, cfg, o)
+}
+
 // StartWith starts a server whose public mux also has the test's routes.
 func StartWith(t testing.TB, cfg config.Serve, routes func(*http.ServeMux)) *Server {
 	t.Helper()

@@ -42,6 +42,9 @@ type Serve struct {
 	SMTPPassword Secret
 	// AuthMemory bounds the memory password hashing may take at once.
 	AuthMemory int64
+	// MemoryLimit is the Go runtime's soft memory limit (MiB): the garbage
+	// collector works harder as the heap nears it.
+	MemoryLimit int64
 
 	// CAPassphrase comes only from the environment (CITADEL_CA_PASSPHRASE):
 	// a flag would show in the process list.
@@ -167,6 +170,11 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 		return s, Usage(err)
 	}
 	fs.Int64Var(&s.AuthMemory, "auth-memory-mb", int64(authMem), "memory (MiB) password hashing may use at once; more sign-ins wait or get 429")
+	memLimit, err := envInt(env, "CITADEL_MEMORY_LIMIT_MB", 512)
+	if err != nil {
+		return s, Usage(err)
+	}
+	fs.Int64Var(&s.MemoryLimit, "memory-limit-mb", int64(memLimit), "soft memory limit of the process (MiB); 0 leaves the Go default")
 	fs.StringVar(&s.LogLevel, "log-level", envOr(env, "CITADEL_LOG_LEVEL", "info"), "debug, info, warn or error (env CITADEL_LOG_LEVEL)")
 	s.MaxHeaderBytes, err = envInt(env, "CITADEL_MAX_HEADER_BYTES", 32<<10)
 	if err != nil {
@@ -233,6 +241,9 @@ func (s Serve) Validate() error {
 	}
 	if s.AuthMemory < 32 || s.AuthMemory > 16384 {
 		return fmt.Errorf("--auth-memory-mb %d: want 32 to 16384", s.AuthMemory)
+	}
+	if s.MemoryLimit != 0 && (s.MemoryLimit < 64 || s.MemoryLimit < s.AuthMemory) {
+		return fmt.Errorf("--memory-limit-mb %d: want 0, or at least 64 and at least --auth-memory-mb", s.MemoryLimit)
 	}
 	if s.SMTPAddr != "" {
 		if _, _, err := net.SplitHostPort(s.SMTPAddr); err != nil {
