@@ -88,4 +88,3 @@ func peakRSSMiB() float64 {
 	}
 	return 0
 }
-
