@@ -22,6 +22,7 @@ import (
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"github.com/citadel-store/citadel/internal/apptest"
+	"github.com/citadel-store/citadel/internal/audit"
 	"github.com/citadel-store/citadel/internal/store"
 )
 
@@ -104,6 +105,18 @@ func TestBusinessSignInWithClientCertificate(t *testing.T) {
 	bc.Transport.(*http.Transport).CloseIdleConnections()
 	if resp, _ := do(t, bc, "GET", s.URL+"/account", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("account after revocation: %d", resp.StatusCode)
+	}
+
+	// Issuance and revocation are audit events.
+	entries, _ := audit.Recent(t.Context(), s.DB(), 200)
+	seen := map[string]bool{}
+	for _, e := range entries {
+		seen[e.Action] = true
+	}
+	for _, a := range []string{"cert.issue", "cert.revoke", "org.create", "org.member_added", "auth.signin"} {
+		if !seen[a] {
+			t.Errorf("no %s audit event", a)
+		}
 	}
 
 	// fail/certificate-from-another-ca: the handshake refuses it.

@@ -62,23 +62,24 @@ func cmdCA(ctx context.Context, args []string, env func(string) string, stdout, 
 		fmt.Fprint(stderr, caUsage)
 		return usageErr("unknown ca command %q", sub)
 	}
-	if _, err := os.Stat(filepath.Join(caDir(c.Data), "root.pem")); err != nil {
-		return fmt.Errorf("no CA in %s: start `citadel serve` once to create it", caDir(c.Data))
-	}
-	ca, _, err := openCA(c.Data, config.Secret(env("CITADEL_CA_PASSPHRASE")), Options{})
-	if err != nil {
-		return err
-	}
 	if sub == "root" {
-		_, err := stdout.Write(ca.RootPEM())
+		if _, err := os.Stat(filepath.Join(caDir(c.Data), "root.pem")); err != nil {
+			return fmt.Errorf("no CA in %s: start `citadel serve` once to create it", caDir(c.Data))
+		}
+		ca, _, err := openCA(c.Data, config.Secret(env("CITADEL_CA_PASSPHRASE")), Options{})
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(ca.RootPEM())
 		return err
 	}
-	db, err := openStore(ctx, c)
+	ca, db, sv, err := openOperator(ctx, c, env, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	reg := pki.NewRegistry(db, ca)
+	reg.Audit = sv.auditHook()
 
 	switch sub {
 	case "issue-server":

@@ -63,6 +63,7 @@ func caIssueClient(ctx context.Context, args []string, env func(string) string, 
 		return fmt.Errorf("no account for %s: %w", *email, err)
 	}
 	reg := pki.NewRegistry(db, ca)
+	reg.Audit = sv.auditHook()
 	validity := time.Duration(*days) * 24 * time.Hour
 	var iss *pki.Issued
 	if csr != nil {

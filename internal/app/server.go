@@ -67,16 +67,17 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 		s.log.Info("created certificate authority", "dir", caDir(cfg.Data))
 	}
 	s.certs = pki.NewRegistry(s.db, s.ca)
-	cert, err := s.serverCertificate(ctx)
-	if err != nil {
-		return nil, err
-	}
 	s.metrics = httpx.NewMetrics()
 
 	if err := s.listen(); err != nil {
 		return nil, err
 	}
 	if s.svc, err = newServices(ctx, cfg, o, s.db, strings.TrimSuffix(publicURL(s.Addr(), cfg.Hostnames), "/"), stdout); err != nil {
+		return nil, err
+	}
+	s.certs.Audit = s.svc.auditHook()
+	cert, err := s.serverCertificate(ctx)
+	if err != nil {
 		return nil, err
 	}
 	public, err := s.publicHandler()

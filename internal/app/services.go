@@ -83,3 +83,11 @@ func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB,
 
 // ensureDir is used by commands that may run before serve ever did.
 func ensureDir(dir string) error { return os.MkdirAll(dir, 0o700) }
+
+// auditHook lets packages below audit (the CA registry) record events in
+// their own transactions.
+func (sv *services) auditHook() func(ctx context.Context, tx *store.Tx, action, object string, detail map[string]string) error {
+	return func(ctx context.Context, tx *store.Tx, action, object string, detail map[string]string) error {
+		return sv.audit.Record(ctx, tx, audit.Event{Actor: "system", Action: action, Object: object, Outcome: audit.Success, Detail: detail})
+	}
+}

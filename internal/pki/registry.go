@@ -21,6 +21,10 @@ type Registry struct {
 	db *store.DB
 	ca *CA
 
+	// Audit, when set, records certificate operations in the same
+	// transaction as the change (internal/audit's outbox).
+	Audit func(ctx context.Context, tx *store.Tx, action, serial string, detail map[string]string) error
+
 	mu        sync.Mutex
 	crl       []byte
 	crlNumber int64
@@ -85,13 +89,25 @@ func (r *Registry) record(ctx context.Context, iss *Issued, kind, userID string)
 	if userID != "" {
 		uid = userID
 	}
-	_, err := r.db.Exec(ctx, `INSERT INTO pki_certificates (serial, kind, subject, user_id, not_before, not_after, issued_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.SerialNumber.Text(16), kind, c.Subject.CommonName, uid,
-		store.Micros(c.NotBefore), store.Micros(c.NotAfter), store.Micros(time.Now()))
+	err := r.db.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO pki_certificates (serial, kind, subject, user_id, not_before, not_after, issued_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.SerialNumber.Text(16), kind, c.Subject.CommonName, uid,
+			store.Micros(c.NotBefore), store.Micros(c.NotAfter), store.Micros(time.Now())); err != nil {
+			return err
+		}
+		return r.audit(ctx, tx, "cert.issue", c.SerialNumber, map[string]string{"kind": kind, "account": userID})
+	})
 	if err != nil {
 		return fmt.Errorf("pki: record certificate: %w", err)
 	}
 	return nil
+}
+
+func (r *Registry) audit(ctx context.Context, tx *store.Tx, action string, serial *big.Int, detail map[string]string) error {
+	if r.Audit == nil {
+		return nil
+	}
+	return r.Audit(ctx, tx, action, FormatSerial(serial), detail)
 }
 
 // Revoke marks a certificate revoked with a CRL reason code. The next CRL
@@ -113,8 +129,10 @@ func (r *Registry) Revoke(ctx context.Context, serial *big.Int, reason int) erro
 			store.Micros(time.Now()), reason, serial.Text(16)); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE pki_crl_number SET number = number + 1 WHERE id = 1`)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE pki_crl_number SET number = number + 1 WHERE id = 1`); err != nil {
+			return err
+		}
+		return r.audit(ctx, tx, "cert.revoke", serial, map[string]string{"reason": fmt.Sprint(reason)})
 	})
 }
 
