@@ -14,12 +14,15 @@ import (
 // cmdUser: `citadel user create --email E --role R [--url BASE]` creates an
 // account with a role and prints a one-time enrolment link. It is how the
 // first platform admin comes to exist: there are no default passwords.
+// `user grant` and `user remove-role` change an account's roles (audited;
+// the account's sessions end).
 func cmdUser(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(stderr, "usage: citadel user create --email E --role R [--url https://host:port]")
+	if len(args) == 0 || (args[0] != "create" && args[0] != "grant" && args[0] != "remove-role") {
+		fmt.Fprintln(stderr, "usage: citadel user create|grant|remove-role --email E --role R [--url https://host:port]")
 		return usageErr("unknown or missing user command")
 	}
-	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	sub := args[0]
+	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	email := fs.String("email", "", "the person's email address")
 	role := fs.String("role", "", "one of the roles (see docs/roles.md)")
@@ -53,7 +56,25 @@ func cmdUser(ctx context.Context, args []string, env func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	link, err := sv.identity.CreateUser(ctx, *email, r, identity.RequestMeta{RequestID: "cli"})
+	m := identity.RequestMeta{RequestID: "cli"}
+	switch sub {
+	case "grant", "remove-role":
+		account, err := sv.identity.AccountIDByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("no account for %s: %w", *email, err)
+		}
+		if sub == "grant" {
+			err = sv.identity.GrantRole(ctx, account, r, "operator", m)
+		} else {
+			err = sv.identity.RemoveRole(ctx, account, r, "operator", m)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: role %s %s; their sessions were signed out\n", *email, r, map[string]string{"grant": "granted", "remove-role": "removed"}[sub])
+		return nil
+	}
+	link, err := sv.identity.CreateUser(ctx, *email, r, m)
 	if err != nil {
 		return err
 	}

@@ -180,6 +180,12 @@ func TestUserCreateCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "/enrol?token=") {
 		t.Fatalf("user create: %d %q %q", code, stdout, stderr)
 	}
+	if code, _, stderr := run(nil, "user", "grant", "--data", data, "--email", "root@example.com", "--role", "auditor"); code != 0 {
+		t.Fatalf("grant: %s", stderr)
+	}
+	if code, _, stderr := run(nil, "user", "remove-role", "--data", data, "--email", "root@example.com", "--role", "auditor"); code != 0 {
+		t.Fatalf("remove-role: %s", stderr)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -187,6 +193,9 @@ func TestUserCreateCommand(t *testing.T) {
 		{"fail/unknown-role", []string{"user", "create", "--data", data, "--email", "a@example.com", "--role", "root"}},
 		{"fail/bad-email", []string{"user", "create", "--data", data, "--email", "nope", "--role", "support"}},
 		{"fail/duplicate", []string{"user", "create", "--data", data, "--email", "root@example.com", "--role", "support"}},
+		{"fail/grant-again", []string{"user", "grant", "--data", data, "--email", "root@example.com", "--role", "platform_admin"}},
+		{"fail/remove-absent-role", []string{"user", "remove-role", "--data", data, "--email", "root@example.com", "--role", "auditor"}},
+		{"fail/grant-unknown-account", []string{"user", "grant", "--data", data, "--email", "nobody@example.com", "--role", "auditor"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if code, _, _ := run(nil, tc.args...); code == 0 {
