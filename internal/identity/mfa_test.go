@@ -179,3 +179,54 @@ func TestChangePasswordNeedsStepUp(t *testing.T) {
 		t.Fatal("other session survived a password change")
 	}
 }
+
+func TestEmailChangeNeedsBothAddresses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		newVerified(t, f, "old@example.com")
+		newVerified(t, f, "taken@example.com")
+		sess, _, _ := f.svc.SignIn(ctx, "old@example.com", goodPassword, meta)
+		if err := f.svc.RequestEmailChange(ctx, sess, "new@example.com", meta); !errors.Is(err, identity.ErrStepUpRequired) {
+			t.Fatalf("without step-up: %v", err)
+		}
+		f.svc.SendEmailCode(ctx, sess, meta)
+		if err := f.svc.StepUp(ctx, sess, identity.MethodEmail, f.emailCode(t, "old@example.com"), meta); err != nil {
+			t.Fatal(err)
+		}
+		// fail/address-taken: same answer, nothing pending.
+		if err := f.svc.RequestEmailChange(ctx, sess, "taken@example.com", meta); err != nil {
+			t.Fatalf("taken address answered %v", err)
+		}
+		if err := f.svc.RequestEmailChange(ctx, sess, "new@example.com", meta); err != nil {
+			t.Fatal(err)
+		}
+		link := func(to string) string {
+			for _, m := range f.smtp.Messages() {
+				if m.To[0] == to {
+					if l := m.Link("https://shop.test/email/confirm"); l != "" {
+						_, tok, _ := strings.Cut(l, "token=")
+						return tok
+					}
+				}
+			}
+			t.Fatalf("no confirmation mailed to %s", to)
+			return ""
+		}
+		if done, err := f.svc.ConfirmEmailChange(ctx, link("new@example.com"), meta); err != nil || done {
+			t.Fatalf("one confirmation applied the change: %v %v", done, err)
+		}
+		if _, _, err := f.svc.SignIn(ctx, "new@example.com", goodPassword, meta); err == nil {
+			t.Fatal("new address signs in before both confirmed")
+		}
+		if done, err := f.svc.ConfirmEmailChange(ctx, link("old@example.com"), meta); err != nil || !done {
+			t.Fatalf("second confirmation: %v %v", done, err)
+		}
+		if _, _, err := f.svc.SignIn(ctx, "new@example.com", goodPassword, meta); err != nil {
+			t.Fatalf("new address: %v", err)
+		}
+		if _, _, err := f.svc.SignIn(ctx, "old@example.com", goodPassword, meta); !errors.Is(err, identity.ErrInvalidCredentials) {
+			t.Fatalf("old address still signs in: %v", err)
+		}
+	})
+}

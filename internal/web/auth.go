@@ -211,6 +211,13 @@ func (p *Pages) tokenSubmit(w http.ResponseWriter, r *http.Request) {
 		err, notice = p.id.ResetPassword(ctx, tok, pw, m), "Your password is changed and every session was signed out. Sign in with the new password."
 	case "/enrol":
 		err, notice = p.id.Enrol(ctx, tok, pw, m), "Your password is set. Sign in now."
+	case "/email/confirm":
+		var done bool
+		done, err = p.id.ConfirmEmailChange(ctx, tok, m)
+		notice = "Thank you. The change applies once the other address confirms too."
+		if done {
+			notice = "Your email address is changed. Sign in with the new address from now on."
+		}
 	}
 	if p.userError(w, err, "token.html", pg) {
 		return

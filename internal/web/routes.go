@@ -55,6 +55,8 @@ func (p *Pages) Table() []Route {
 		self("GET /account/tokens", authz.AccountReadSelf, p.tokensPage),
 		self("POST /account/tokens", authz.AccountTokens, p.tokenCreate),
 		self("POST /account/tokens/{id}/revoke", authz.AccountTokens, p.tokenRevoke),
+		self("GET /account/email", authz.AccountCredentials, p.emailForm),
+		self("POST /account/email", authz.AccountCredentials, p.emailChange),
 		self("GET /account/password", authz.AccountCredentials, p.passwordForm),
 		self("POST /account/password", authz.AccountCredentials, p.passwordChange),
 	}
@@ -64,6 +66,7 @@ func (p *Pages) Table() []Route {
 		{"/unlock", "Confirm it is you", "Confirm"},
 		{"/reset/confirm", "Choose a new password", "Set password"},
 		{"/enrol", "Set your password", "Set password"},
+		{"/email/confirm", "Confirm the change of address", "Confirm"},
 	} {
 		rs = append(rs, pub("GET "+l.path, p.tokenForm(l.title, l.action)), pub("POST "+l.path, p.tokenSubmit))
 	}

@@ -182,3 +182,38 @@ func (p *Pages) passwordChange(w http.ResponseWriter, r *http.Request) {
 	pg.Notice = "Your password is changed. Every other session was signed out."
 	p.render(w, http.StatusOK, "notice.html", pg)
 }
+
+func (p *Pages) emailForm(w http.ResponseWriter, r *http.Request) {
+	if s := p.requireSession(w, r); s != nil {
+		p.render(w, http.StatusOK, "email.html", p.newPage(w, r, "Change your email address"))
+	}
+}
+
+func (p *Pages) emailChange(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	s := p.requireSession(w, r)
+	if s == nil {
+		return
+	}
+	addr, _ := field(r, "email", 254)
+	pg := p.newPage(w, r, "Change your email address")
+	err := p.id.RequestEmailChange(r.Context(), s, addr, p.meta(r))
+	switch {
+	case errors.Is(err, identity.ErrStepUpRequired):
+		p.stepUpRedirect(w, r, "/account/email")
+		return
+	case p.userError(w, err, "email.html", pg):
+		return
+	case err != nil && isUserError(err):
+		pg.Error = err.Error()
+		p.render(w, http.StatusUnprocessableEntity, "email.html", pg)
+		return
+	case err != nil:
+		p.serverError(w, r, err)
+		return
+	}
+	pg.Notice = "We sent a link to your current address and one to the new address. The change applies when both are followed, within 24 hours."
+	p.render(w, http.StatusOK, "notice.html", pg)
+}
