@@ -21,6 +21,7 @@ commands:
   ca        the built-in certificate authority: root, issue-server, revoke, list, crl
   user      create an account with a role and print its enrolment link
   org       business organizations: create, add-member
+  keys      encryption keys: status, rotate, reencrypt, rotate-master
   version   print the version
 
 Run 'citadel <command> -h' for a command's flags.
@@ -52,6 +53,8 @@ func Main(args []string, env func(string) string, stdout, stderr io.Writer) int 
 		err = cmdUser(ctx, args[1:], env, stdout, stderr)
 	case "org":
 		err = cmdOrg(ctx, args[1:], env, stdout, stderr)
+	case "keys":
+		err = cmdKeys(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, VersionString())
 	case "help", "-h", "--help":

@@ -139,6 +139,7 @@ func registerSealedColumns(k *keyring.Keyring) error {
 		{Table: "sessions", Column: "ip_ct", IDColumn: "handle", FieldColumn: "ip", Class: keyring.Confidential},
 		{Table: "audit_outbox", Column: "ip_ct", IDColumn: "id", FieldColumn: "ip", Class: keyring.Confidential},
 		{Table: "mfa_totp", Column: "secret_ct", IDColumn: "account_id", FieldColumn: "secret", Class: keyring.Restricted},
+		{Table: "email_changes", Column: "new_email_ct", IDColumn: "account_id", FieldColumn: "new_email", Class: keyring.Confidential},
 	} {
 		if err := k.RegisterColumn(c); err != nil {
 			return err

@@ -19,10 +19,14 @@ import (
 	"github.com/citadel-store/citadel/internal/store"
 )
 
-// openMaster finds the keyring's master key: CITADEL_MASTER_KEY, else the
-// key file. With create, a missing default file is generated and the
+// openMaster finds the keyring's master key: a Vault/OpenBao transit key
+// when CITADEL_VAULT_ADDR is set, else CITADEL_MASTER_KEY, else the key
+// file. With create, a missing default file is generated and the
 // operator told (via notice) to move it off the machine.
 func openMaster(c config.Common, create bool, notice io.Writer) (keyring.Master, error) {
+	if c.VaultAddr != "" {
+		return keyring.NewTransitMaster(keyring.TransitConfig{Addr: c.VaultAddr, Token: string(c.VaultToken), KeyName: c.VaultKey})
+	}
 	if c.MasterKey != "" {
 		return keyring.ParseMasterKey(string(c.MasterKey))
 	}
@@ -66,6 +70,12 @@ func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB,
 	}
 	hasher := password.NewHasher(params, cfg.AuthMemory<<20, 3*time.Second)
 	sv := &services{keys: keys, audit: audit.NewRecorder(keys)}
+	keys.SetAudit(func(ctx context.Context, tx *store.Tx, action string, detail map[string]string) error {
+		return sv.audit.Record(ctx, tx, audit.Event{Actor: "system", Action: action, Outcome: audit.Success, Detail: detail})
+	})
+	if err := registerSealedColumns(keys); err != nil {
+		return nil, err
+	}
 	var mailer notify.Mailer
 	if cfg.SMTPAddr != "" {
 		mailer, err = notify.NewSMTP(notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUser,

@@ -52,6 +52,9 @@ type Serve struct {
 
 	MasterKeyFile string
 	MasterKey     Secret
+	VaultAddr     string
+	VaultToken    Secret
+	VaultKey      string
 }
 
 // Secret is a string that never prints.
@@ -69,6 +72,12 @@ type Common struct {
 	// only, CITADEL_MASTER_KEY) takes precedence.
 	MasterKeyFile string
 	MasterKey     Secret
+	// VaultAddr, VaultToken and VaultKey select a Vault/OpenBao transit
+	// key as the master key (environment only: CITADEL_VAULT_ADDR,
+	// CITADEL_VAULT_TOKEN, CITADEL_VAULT_KEY).
+	VaultAddr  string
+	VaultToken Secret
+	VaultKey   string
 }
 
 // ErrUsage marks a mistake in how a command was called (a bad flag or
@@ -94,6 +103,7 @@ func bindCommon(fs *flag.FlagSet, c *Common, env func(string) string) {
 	fs.StringVar(&c.DB, "db", env("CITADEL_DB"), "database: empty for SQLite in the data directory, or postgres://... (env CITADEL_DB)")
 	fs.StringVar(&c.MasterKeyFile, "master-key-file", env("CITADEL_MASTER_KEY_FILE"), "file holding the master key (mode 0600); default <data>/master.key (env CITADEL_MASTER_KEY_FILE)")
 	c.MasterKey = Secret(env("CITADEL_MASTER_KEY"))
+	c.VaultAddr, c.VaultToken, c.VaultKey = env("CITADEL_VAULT_ADDR"), Secret(env("CITADEL_VAULT_TOKEN")), envOr(env, "CITADEL_VAULT_KEY", "citadel")
 }
 
 // MasterKeyPath is where the master key file is.
@@ -194,6 +204,7 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 		return s, Usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
 	s.Data, s.DB, s.MasterKeyFile, s.MasterKey = c.Data, c.DB, c.MasterKeyFile, c.MasterKey
+	s.VaultAddr, s.VaultToken, s.VaultKey = c.VaultAddr, c.VaultToken, c.VaultKey
 	for _, h := range strings.Split(hostnames, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			s.Hostnames = append(s.Hostnames, strings.ToLower(h))
@@ -205,7 +216,8 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 
 // Common returns the data directory and database part.
 func (s Serve) Common() Common {
-	return Common{Data: s.Data, DB: s.DB, MasterKeyFile: s.MasterKeyFile, MasterKey: s.MasterKey}
+	return Common{Data: s.Data, DB: s.DB, MasterKeyFile: s.MasterKeyFile, MasterKey: s.MasterKey,
+		VaultAddr: s.VaultAddr, VaultToken: s.VaultToken, VaultKey: s.VaultKey}
 }
 
 // Validate checks every field and names the first bad one.

@@ -30,14 +30,14 @@ const (
 // another field, or sealed under a key this keyring does not hold.
 var ErrDecrypt = errors.New("keyring: ciphertext does not decrypt for this field")
 
-// Seal encrypts plaintext for field f under class c's current key.
+// Seal encrypts plaintext for field f under class c's current key. A
+// version another node created by Rotate is picked up within the refresh
+// interval (see WithRefresh).
 func (k *Keyring) Seal(ctx context.Context, c Class, f Field, plaintext []byte) (Ciphertext, error) {
-	if c != Internal && c != Confidential && c != Restricted {
+	if !sealed(c) {
 		return nil, fmt.Errorf("keyring: class %s is not sealed", c)
 	}
-	k.mu.RLock()
-	v := k.current[c]
-	k.mu.RUnlock()
+	v := k.currentVersion(ctx, c)
 	a, err := k.aead(ctx, keyID{c, v})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,14 @@
 // not decrypt. Lookups on encrypted fields use keyed blind indexes, and
 // personal data can be sealed under a per-customer key whose deletion
 // erases it everywhere at once (crypto-shredding).
+//
+// Keys rotate without downtime: Rotate adds a data-key version that Seal
+// uses at once (other nodes within WithRefresh's interval), Reencrypt
+// moves older rows to it in resumable batches over the columns given to
+// RegisterColumn, and RotateMaster re-wraps the data keys under a new
+// master without touching rows. The master can live in HashiCorp Vault or
+// OpenBao (NewTransitMaster). Each key operation is recorded through the
+// AuditFunc given to SetAudit, in the transaction that performs it.
 package keyring
 
 import (
@@ -62,14 +70,30 @@ func ParseClass(s string) (Class, error) {
 
 // Keyring holds the unwrapped data keys in memory.
 type Keyring struct {
-	db     *store.DB
-	master Master
+	db      *store.DB
+	refresh time.Duration
 
 	mu      sync.RWMutex
+	master  Master
 	current map[Class]uint32
+	checked map[Class]time.Time // when Seal last looked for a newer version
 	keys    map[keyID]cipher.AEAD
 	blind   []byte
+	columns []Column
+	audit   AuditFunc
 }
+
+// Option adjusts a Keyring at Open.
+type Option func(*Keyring)
+
+// DefaultRefresh is how often Seal looks in the database for a data-key
+// version that another node created (see Rotate).
+const DefaultRefresh = 30 * time.Second
+
+// WithRefresh sets how often Seal looks for a newer key version, and so
+// how long Reencrypt waits after a rotation before it scans. Tests and
+// single-node tools may set 0: look every time, never wait.
+func WithRefresh(d time.Duration) Option { return func(k *Keyring) { k.refresh = max(d, 0) } }
 
 type keyID struct {
 	class   Class
@@ -78,8 +102,12 @@ type keyID struct {
 
 // Open loads the data keys, creating version 1 of each class on first use.
 // A master key that cannot unwrap the stored keys fails with ErrMasterKey.
-func Open(ctx context.Context, db *store.DB, m Master) (*Keyring, error) {
-	k := &Keyring{db: db, master: m, current: map[Class]uint32{}, keys: map[keyID]cipher.AEAD{}}
+func Open(ctx context.Context, db *store.DB, m Master, opts ...Option) (*Keyring, error) {
+	k := &Keyring{db: db, master: m, refresh: DefaultRefresh, current: map[Class]uint32{},
+		checked: map[Class]time.Time{}, keys: map[keyID]cipher.AEAD{}}
+	for _, o := range opts {
+		o(k)
+	}
 	for _, c := range []Class{Internal, Confidential, Restricted, index} {
 		if err := k.ensureClass(ctx, c); err != nil {
 			return nil, err
@@ -110,24 +138,38 @@ func (k *Keyring) ensureClass(ctx context.Context, c Class) error {
 	if _, err := k.aead(ctx, keyID{c, uint32(v.Int64)}); err != nil {
 		return err
 	}
-	k.mu.Lock()
-	if uint32(v.Int64) > k.current[c] {
-		k.current[c] = uint32(v.Int64)
-	}
-	k.mu.Unlock()
+	k.setCurrent(c, uint32(v.Int64))
 	return nil
+}
+
+// setCurrent moves class c's current version forward, never back.
+func (k *Keyring) setCurrent(c Class, v uint32) {
+	k.mu.Lock()
+	if v > k.current[c] {
+		k.current[c] = v
+	}
+	k.checked[c] = time.Now()
+	k.mu.Unlock()
+}
+
+// masterKey returns the master in use; RotateMaster replaces it.
+func (k *Keyring) masterKey() Master {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.master
 }
 
 // insertKey generates a data key and stores it wrapped under the master.
 func (k *Keyring) insertKey(ctx context.Context, tx *store.Tx, c Class, version uint32) error {
 	raw := make([]byte, 32)
 	rand.Read(raw)
-	wrapped, err := k.master.Wrap(ctx, raw, wrapAD(c, version))
+	m := k.masterKey()
+	wrapped, err := m.Wrap(ctx, raw, wrapAD(c, version))
 	if err != nil {
 		return fmt.Errorf("keyring: wrap: %w", err)
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO keyring_data_keys (class, version, wrapped, master_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-		c.String(), version, wrapped, k.master.ID(), store.Micros(time.Now()))
+		c.String(), version, wrapped, m.ID(), store.Micros(time.Now()))
 	return err
 }
 
@@ -144,7 +186,7 @@ func (k *Keyring) unwrapStored(ctx context.Context, c Class, version uint32) ([]
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	return k.master.Unwrap(ctx, wrapped, wrapAD(c, version))
+	return k.masterKey().Unwrap(ctx, wrapped, wrapAD(c, version))
 }
 
 // aead returns the cipher of a key version, loading it on first use (a
@@ -179,4 +221,4 @@ func newAEAD(raw []byte) (cipher.AEAD, error) {
 }
 
 // MasterID names the master key in use.
-func (k *Keyring) MasterID() string { return k.master.ID() }
+func (k *Keyring) MasterID() string { return k.masterKey().ID() }

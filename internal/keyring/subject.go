@@ -19,16 +19,21 @@ func subjectAD(subject string) []byte { return []byte("citadel subject key\x00" 
 
 // CreateSubjectKey gives a subject (a customer) a key of their own, in the
 // caller's transaction, so their personal data can later be erased by
-// destroying it.
+// destroying it. A process still holding a master that RotateMaster
+// replaced fails with ErrMasterKey rather than wrap a key under it.
 func (k *Keyring) CreateSubjectKey(ctx context.Context, tx *store.Tx, subject string) error {
 	raw := make([]byte, 32)
 	rand.Read(raw)
-	wrapped, err := k.master.Wrap(ctx, raw, subjectAD(subject))
+	m := k.masterKey()
+	if err := k.checkMaster(ctx, tx, m); err != nil {
+		return err
+	}
+	wrapped, err := m.Wrap(ctx, raw, subjectAD(subject))
 	if err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO keyring_subject_keys (subject_id, wrapped, master_id, created_at) VALUES (?, ?, ?, ?)`,
-		subject, wrapped, k.master.ID(), store.Micros(time.Now()))
+		subject, wrapped, m.ID(), store.Micros(time.Now()))
 	return err
 }
 
@@ -44,7 +49,7 @@ func (k *Keyring) subjectAEAD(ctx context.Context, q store.Querier, subject stri
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	raw, err := k.master.Unwrap(ctx, wrapped, subjectAD(subject))
+	raw, err := k.masterKey().Unwrap(ctx, wrapped, subjectAD(subject))
 	if err != nil {
 		return nil, err
 	}
