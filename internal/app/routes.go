@@ -22,7 +22,7 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	mux.HandleFunc("GET /pki/ca.pem", s.caPEM)
 	mux.HandleFunc("GET /pki/crl", s.crl)
 	mux.HandleFunc("POST /pki/ocsp", s.ocsp)
-	web.New(s.svc.identity, s.log, s.certAccount).Routes(mux)
+	web.New(s.svc.identity, s.svc.passkeys, s.log, s.certAccount).Routes(mux)
 	api.New(s.svc.identity, s.log).Routes(mux)
 	if s.opts.TestRoutes != nil {
 		s.opts.TestRoutes(mux)

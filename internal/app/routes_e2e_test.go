@@ -16,7 +16,7 @@ import (
 // nothing; malformed and oversized bodies get 4xx, never 5xx.
 func TestNonPublicRoutesRefuseGuests(t *testing.T) {
 	s := apptest.StartEngine(t, store.SQLite)
-	table := web.New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil).Table()
+	table := web.New(nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil).Table()
 	for _, rt := range table {
 		if rt.Public {
 			continue

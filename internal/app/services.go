@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/citadel-store/citadel/internal/audit"
 	"github.com/citadel-store/citadel/internal/config"
 	"github.com/citadel-store/citadel/internal/identity"
+	"github.com/citadel-store/citadel/internal/identity/passkey"
 	"github.com/citadel-store/citadel/internal/identity/password"
 	"github.com/citadel-store/citadel/internal/keyring"
 	"github.com/citadel-store/citadel/internal/notify"
@@ -48,6 +50,7 @@ type services struct {
 	keys     *keyring.Keyring
 	audit    *audit.Recorder
 	identity *identity.Service
+	passkeys *passkey.Service
 	outbox   string // file outbox directory, when mail is not sent by SMTP
 }
 
@@ -88,6 +91,17 @@ func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB,
 		return nil, fmt.Errorf("mail: %w", err)
 	}
 	sv.identity = identity.New(identity.Config{BaseURL: baseURL}, db, keys, hasher, policy, sv.audit, mailer)
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("public address %q: %w", baseURL, err)
+	}
+	pk, err := passkey.New(db, u.Hostname(), u.Scheme+"://"+u.Host, "Citadel")
+	if err != nil {
+		return nil, err
+	}
+	sv.passkeys = pk.WithRecorder(func(ctx context.Context, tx *store.Tx, e passkey.Event) error {
+		return sv.audit.Record(ctx, tx, audit.Event{Actor: e.AccountID, Action: e.Action, Object: e.CredentialID, Outcome: audit.Success})
+	})
 	return sv, nil
 }
 

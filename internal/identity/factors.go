@@ -42,6 +42,7 @@ func totpField(account string) keyring.Field {
 // Factors describes what second factors an account has.
 type Factors struct {
 	TOTP          bool
+	Passkeys      int
 	RecoveryLeft  int
 	TOTPPendingAt time.Time
 }
@@ -56,6 +57,9 @@ func (s *Service) Factors(ctx context.Context, account string) (Factors, error) 
 		return f, err
 	}
 	f.TOTP = confirmed.Valid
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM passkey_credentials WHERE account_id = ?`, account).Scan(&f.Passkeys); err != nil {
+		return f, err
+	}
 	err = s.db.QueryRow(ctx, `SELECT count(*) FROM mfa_recovery_codes WHERE account_id = ? AND used_at IS NULL`, account).Scan(&f.RecoveryLeft)
 	return f, err
 }
@@ -69,7 +73,8 @@ func (s *Service) needsMFA(ctx context.Context, q store.Querier, a *Account) (bo
 		}
 	}
 	var n int
-	err := q.QueryRow(ctx, `SELECT count(*) FROM mfa_totp WHERE account_id = ? AND confirmed_at IS NOT NULL`, a.ID).Scan(&n)
+	err := q.QueryRow(ctx, `SELECT (SELECT count(*) FROM mfa_totp WHERE account_id = ? AND confirmed_at IS NOT NULL)
+		+ (SELECT count(*) FROM passkey_credentials WHERE account_id = ?)`, a.ID, a.ID).Scan(&n)
 	return n > 0, err
 }
 

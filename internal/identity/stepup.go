@@ -22,26 +22,94 @@ func (s *Service) CompleteSignIn(ctx context.Context, pending *Session, method, 
 	var sess *Session
 	var secret string
 	err := s.checkFactor(ctx, pending.Account.ID, method, code, "auth.second_factor", m, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL`, store.Micros(s.now()), pending.idHash)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrNoSession
-		}
-		// Password and second factor together prove the owner: lift a
-		// block that guessing may have set.
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET password_blocked_at = NULL, failed_signins = 0 WHERE id = ?`, pending.Account.ID); err != nil {
-			return err
-		}
-		sess, secret, err = s.newSession(ctx, tx, pending.Account, false, s.now(), m)
-		if err != nil {
-			return err
-		}
-		return s.record(ctx, tx, m, pending.Account.ID, "auth.signin", pending.Account.ID, audit.Success,
-			map[string]string{"session": sess.Handle, "method": method})
+		var err error
+		sess, secret, err = s.promote(ctx, tx, pending, method, m)
+		return err
 	})
 	return sess, secret, err
+}
+
+// CompleteSignInVerified finishes a pending sign-in whose second factor
+// the caller verified itself (a passkey assertion for this account).
+func (s *Service) CompleteSignInVerified(ctx context.Context, pending *Session, method string, m RequestMeta) (*Session, string, error) {
+	if !pending.Pending {
+		return nil, "", ErrNoSession
+	}
+	var sess *Session
+	var secret string
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		sess, secret, err = s.promote(ctx, tx, pending, method, m)
+		return err
+	})
+	return sess, secret, err
+}
+
+// promote replaces a pending session by a full one, lifting a password
+// block: password and second factor together prove the owner.
+func (s *Service) promote(ctx context.Context, tx *store.Tx, pending *Session, method string, m RequestMeta) (*Session, string, error) {
+	res, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL`, store.Micros(s.now()), pending.idHash)
+	if err != nil {
+		return nil, "", err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, "", ErrNoSession
+	}
+	if _, err := tx.Exec(ctx, `UPDATE accounts SET password_blocked_at = NULL, failed_signins = 0 WHERE id = ?`, pending.Account.ID); err != nil {
+		return nil, "", err
+	}
+	sess, secret, err := s.newSession(ctx, tx, pending.Account, false, s.now(), m)
+	if err != nil {
+		return nil, "", err
+	}
+	err = s.record(ctx, tx, m, pending.Account.ID, "auth.signin", pending.Account.ID, audit.Success,
+		map[string]string{"session": sess.Handle, "method": method})
+	return sess, secret, err
+}
+
+// SignInPasswordless opens a full session for an account whose passkey
+// (possession plus the authenticator's user verification) the caller
+// verified: two factors in one gesture.
+func (s *Service) SignInPasswordless(ctx context.Context, account string, m RequestMeta) (*Session, string, error) {
+	var sess *Session
+	var secret string
+	denied := false
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		denied = false
+		a, err := s.account(ctx, tx, account)
+		if err != nil {
+			return err
+		}
+		if !a.EmailVerified || !a.CertSatisfied(m.CertAccount) {
+			denied = true
+			return s.record(ctx, tx, m, account, "auth.signin", account, audit.Denied, map[string]string{"method": "passkey"})
+		}
+		sess, secret, err = s.newSession(ctx, tx, a, false, s.now(), m)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, m, account, "auth.signin", account, audit.Success, map[string]string{"session": sess.Handle, "method": "passkey"})
+	})
+	if err == nil && denied {
+		err = ErrInvalidCredentials
+	}
+	return sess, secret, err
+}
+
+// StepUpVerified records a step-up whose factor the caller verified (a
+// passkey assertion for this account).
+func (s *Service) StepUpVerified(ctx context.Context, sess *Session, method string, m RequestMeta) error {
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE sessions SET mfa_at = ? WHERE id_hash = ?`, store.Micros(now), sess.idHash); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, m, sess.Account.ID, "auth.step_up", sess.Account.ID, audit.Success, map[string]string{"method": method})
+	})
+	if err == nil {
+		sess.MFAAt = now
+	}
+	return err
 }
 
 // StepUp verifies a second factor for a signed-in session, opening

@@ -40,6 +40,12 @@ func (p *Pages) Table() []Route {
 		pub("GET /signin/mfa", p.secondFactorForm),
 		pub("POST /signin/mfa", p.secondFactor),
 		pub("POST /signin/mfa/email", p.secondFactorEmail),
+		// Passkeys: passwordless sign-in, and the second factor or step-up
+		// (these check the pending or full session themselves).
+		pub("POST /signin/passkey/options", p.passkeySigninOptions),
+		pub("POST /signin/passkey", p.passkeySignin),
+		pub("POST /signin/mfa/passkey/options", p.passkeyFactorOptions),
+		pub("POST /signin/mfa/passkey", p.passkeyFactor),
 
 		self("GET /account", authz.AccountReadSelf, p.accountPage),
 		self("POST /account/sessions/{handle}/revoke", authz.AccountSessions, p.revokeSession),
@@ -55,6 +61,10 @@ func (p *Pages) Table() []Route {
 		self("GET /account/tokens", authz.AccountReadSelf, p.tokensPage),
 		self("POST /account/tokens", authz.AccountTokens, p.tokenCreate),
 		self("POST /account/tokens/{id}/revoke", authz.AccountTokens, p.tokenRevoke),
+		self("GET /account/passkeys", authz.AccountReadSelf, p.passkeysPage),
+		self("POST /account/passkeys/options", authz.AccountCredentials, p.passkeyRegisterOptions),
+		self("POST /account/passkeys", authz.AccountCredentials, p.passkeyRegister),
+		self("POST /account/passkeys/{id}/remove", authz.AccountCredentials, p.passkeyRemove),
 		self("GET /account/email", authz.AccountCredentials, p.emailForm),
 		self("POST /account/email", authz.AccountCredentials, p.emailChange),
 		self("GET /account/password", authz.AccountCredentials, p.passwordForm),

@@ -13,7 +13,7 @@ import (
 // Every route of the HTML surface, for every role, gets the decision the
 // permission table gives; a route without a declared permission fails.
 func TestRouteRoleMatrix(t *testing.T) {
-	p := web.New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	p := web.New(nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	now := time.Now()
 	roles := append(authz.Roles(), authz.Guest)
 	seen := map[string]bool{}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/identity"
+	"github.com/citadel-store/citadel/internal/identity/passkey"
 )
 
 //go:embed templates/*.html
@@ -30,6 +31,7 @@ type Pages struct {
 	tmpl *template.Template
 	id   *identity.Service
 	log  *slog.Logger
+	keys *passkey.Service
 	// certAccount names the account the request's verified, unrevoked
 	// client certificate is bound to, or "".
 	certAccount func(*http.Request) string
@@ -37,17 +39,19 @@ type Pages struct {
 
 // New parses the embedded templates; a template error is a build defect,
 // so it panics at start, never at request time.
-func New(id *identity.Service, log *slog.Logger, certAccount func(*http.Request) string) *Pages {
+func New(id *identity.Service, keys *passkey.Service, log *slog.Logger, certAccount func(*http.Request) string) *Pages {
 	if certAccount == nil {
 		certAccount = func(*http.Request) string { return "" }
 	}
-	return &Pages{tmpl: template.Must(template.ParseFS(templateFS, "templates/*.html")), id: id, log: log, certAccount: certAccount}
+	return &Pages{tmpl: template.Must(template.ParseFS(templateFS, "templates/*.html")), id: id, keys: keys, log: log, certAccount: certAccount}
 }
 
 // Routes registers the HTML surface.
 func (p *Pages) Routes(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	pk, _ := fs.Sub(passkey.Static, "static")
+	mux.Handle("GET /static/passkey.js", http.StripPrefix("/static/", http.FileServerFS(pk)))
 	for _, rt := range p.Table() {
 		mux.Handle(rt.Pattern, p.authorize(rt))
 	}
