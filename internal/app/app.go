@@ -15,6 +15,7 @@ import (
 
 	"github.com/citadel-store/citadel/internal/config"
 	"github.com/citadel-store/citadel/internal/identity/password"
+	"github.com/citadel-store/citadel/internal/notify"
 	"github.com/citadel-store/citadel/internal/pki"
 	"github.com/citadel-store/citadel/internal/store"
 )
@@ -33,6 +34,8 @@ type Options struct {
 	PasswordParams *password.Params
 	// InsecureSMTP lets tests send to a loopback SMTP server without TLS.
 	InsecureSMTP bool
+	// SMS replaces the configured text-message sender.
+	SMS notify.SMSSender
 }
 
 // prepareDataDir creates the data directory (0700) and proves it writable,

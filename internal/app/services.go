@@ -91,6 +91,13 @@ func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB,
 		return nil, fmt.Errorf("mail: %w", err)
 	}
 	sv.identity = identity.New(identity.Config{BaseURL: baseURL}, db, keys, hasher, policy, sv.audit, mailer)
+	sms := o.SMS
+	if sms == nil {
+		if sms, err = smsSender(cfg); err != nil {
+			return nil, fmt.Errorf("SMS: %w", err)
+		}
+	}
+	sv.identity.WithSMS(sms)
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("public address %q: %w", baseURL, err)
@@ -114,4 +121,14 @@ func (sv *services) auditHook() func(ctx context.Context, tx *store.Tx, action, 
 	return func(ctx context.Context, tx *store.Tx, action, object string, detail map[string]string) error {
 		return sv.audit.Record(ctx, tx, audit.Event{Actor: "system", Action: action, Object: object, Outcome: audit.Success, Detail: detail})
 	}
+}
+
+// smsSender is Twilio's API when configured (CITADEL_TWILIO_*), else a
+// file outbox in the data directory for development.
+func smsSender(cfg config.Serve) (notify.SMSSender, error) {
+	if cfg.TwilioSID != "" {
+		return notify.NewTwilio(notify.TwilioConfig{BaseURL: cfg.TwilioURL, AccountSID: cfg.TwilioSID,
+			AuthToken: string(cfg.TwilioToken), From: cfg.TwilioFrom})
+	}
+	return notify.NewFileSMSOutbox(filepath.Join(cfg.Data, "sms-outbox"))
 }

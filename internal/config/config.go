@@ -40,6 +40,11 @@ type Serve struct {
 	SMTPFrom     string
 	SMTPUser     string
 	SMTPPassword Secret
+	// Text messages through Twilio's API when TwilioSID is set
+	// (CITADEL_TWILIO_ACCOUNT_SID, _AUTH_TOKEN, _FROM, _URL), else a file
+	// outbox in the data directory.
+	TwilioSID, TwilioFrom, TwilioURL string
+	TwilioToken                      Secret
 	// AuthMemory bounds the memory password hashing may take at once.
 	AuthMemory int64
 	// MemoryLimit is the Go runtime's soft memory limit (MiB): the garbage
@@ -175,6 +180,8 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 	fs.StringVar(&s.SMTPFrom, "smtp-from", envOr(env, "CITADEL_SMTP_FROM", "Citadel <no-reply@localhost>"), "sender address (env CITADEL_SMTP_FROM)")
 	fs.StringVar(&s.SMTPUser, "smtp-user", env("CITADEL_SMTP_USER"), "SMTP user; the password comes from CITADEL_SMTP_PASSWORD (env CITADEL_SMTP_USER)")
 	s.SMTPPassword = Secret(env("CITADEL_SMTP_PASSWORD"))
+	s.TwilioSID, s.TwilioFrom, s.TwilioURL = env("CITADEL_TWILIO_ACCOUNT_SID"), env("CITADEL_TWILIO_FROM"), env("CITADEL_TWILIO_URL")
+	s.TwilioToken = Secret(env("CITADEL_TWILIO_AUTH_TOKEN"))
 	authMem, err := envInt(env, "CITADEL_AUTH_MEMORY_MB", 256)
 	if err != nil {
 		return s, Usage(err)

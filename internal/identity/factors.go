@@ -41,6 +41,7 @@ func totpField(account string) keyring.Field {
 
 // Factors describes what second factors an account has.
 type Factors struct {
+	SMS           bool
 	TOTP          bool
 	Passkeys      int
 	RecoveryLeft  int
@@ -60,6 +61,11 @@ func (s *Service) Factors(ctx context.Context, account string) (Factors, error) 
 	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM passkey_credentials WHERE account_id = ?`, account).Scan(&f.Passkeys); err != nil {
 		return f, err
 	}
+	var phone int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE id = ? AND phone_verified_at IS NOT NULL`, account).Scan(&phone); err != nil {
+		return f, err
+	}
+	f.SMS = phone > 0
 	err = s.db.QueryRow(ctx, `SELECT count(*) FROM mfa_recovery_codes WHERE account_id = ? AND used_at IS NULL`, account).Scan(&f.RecoveryLeft)
 	return f, err
 }
@@ -158,11 +164,11 @@ func (s *Service) verifyFactor(ctx context.Context, tx *store.Tx, account, metho
 		}
 		_, err = tx.Exec(ctx, `UPDATE mfa_recovery_codes SET used_at = ? WHERE account_id = ? AND idx = ?`, store.Micros(now), account, match)
 		return err
-	case MethodEmail:
+	case MethodEmail, MethodSMS, "sms_enrol":
 		var hash []byte
 		var attempts int
 		var expires int64
-		err := tx.QueryRow(ctx, `SELECT code_hash, attempts, expires_at FROM mfa_otp WHERE account_id = ?`, account).Scan(&hash, &attempts, &expires)
+		err := tx.QueryRow(ctx, `SELECT code_hash, attempts, expires_at FROM mfa_otp WHERE account_id = ? AND channel = ?`, account, method).Scan(&hash, &attempts, &expires)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrBadFactor
 		}

@@ -47,6 +47,8 @@ type Config struct {
 	VerifyTTL       time.Duration // email verification links, default 24h
 	ResetTTL        time.Duration // password reset links, default 30m
 	EnrolTTL        time.Duration // bootstrap enrolment links, default 72h
+	// Now replaces the clock (tests of timeouts); nil is time.Now.
+	Now func() time.Time
 }
 
 // RequestMeta is what a request tells about its origin.
@@ -69,6 +71,7 @@ type Service struct {
 	policy *password.Policy
 	audit  *audit.Recorder
 	mail   notify.Mailer
+	sms    notify.SMSSender // nil: no SMS codes
 	limits *throttle
 	now    func() time.Time
 }
@@ -88,8 +91,18 @@ func New(cfg Config, db *store.DB, keys *keyring.Keyring, hasher *password.Hashe
 	if cfg.EnrolTTL == 0 {
 		cfg.EnrolTTL = 72 * time.Hour
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Service{cfg: cfg, db: db, keys: keys, hasher: hasher, policy: policy, audit: rec, mail: mailer,
-		limits: newThrottle(), now: func() time.Time { return time.Now().UTC() }}
+		limits: newThrottle(), now: func() time.Time { return now().UTC() }}
+}
+
+// WithSMS lets the service text one-time codes.
+func (s *Service) WithSMS(sender notify.SMSSender) *Service {
+	s.sms = sender
+	return s
 }
 
 // NormalizeEmail trims and lowercases an address and checks that it is a

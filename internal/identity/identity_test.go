@@ -26,6 +26,32 @@ type fixture struct {
 	svc  *identity.Service
 	db   *store.DB
 	smtp *notifytest.SMTP
+	deps deps
+}
+
+type deps struct {
+	keys   *keyring.Keyring
+	hasher *password.Hasher
+	policy *password.Policy
+	mailer notify.Mailer
+}
+
+// withClock returns a second service over the same database and mail,
+// reading time from now.
+func (f *fixture) withClock(t *testing.T, db *store.DB, now func() time.Time) *identity.Service {
+	return identity.New(identity.Config{BaseURL: "https://shop.test", Now: now}, db, f.deps.keys, f.deps.hasher, f.deps.policy,
+		audit.NewRecorder(f.deps.keys), f.deps.mailer)
+}
+
+func newVerifiedWith(t *testing.T, svc *identity.Service, f *fixture, email string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := svc.Register(ctx, email, goodPassword, meta); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.VerifyEmail(ctx, f.token(t, email, "/verify"), meta); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
@@ -50,7 +76,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	}
 	hasher := password.NewHasher(password.Params{Memory: 8 * 1024, Time: 1, Threads: 1}, 64<<20, 5*time.Second)
 	svc := identity.New(identity.Config{BaseURL: "https://shop.test"}, db, keys, hasher, policy, audit.NewRecorder(keys), mailer)
-	return &fixture{svc: svc, db: db, smtp: srv}
+	return &fixture{svc: svc, db: db, smtp: srv, deps: deps{keys, hasher, policy, mailer}}
 }
 
 var meta = identity.RequestMeta{IP: "198.51.100.7", UserAgent: "test-agent", RequestID: "req-1"}

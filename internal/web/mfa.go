@@ -158,3 +158,32 @@ func (p *Pages) stepUpEmail(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/account/stepup?sent=1&next="+url.QueryEscape(localPath(r.PostFormValue("next"), "/account/security")), http.StatusSeeOther)
 }
+
+func (p *Pages) secondFactorSMS(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	s := p.pending(r)
+	if s == nil {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	if p.factorError(w, r, p.id.SendSMSCode(r.Context(), s, p.meta(r)), s, "Second step", "/signin/mfa") {
+		return
+	}
+	http.Redirect(w, r, "/signin/mfa?sent=sms", http.StatusSeeOther)
+}
+
+func (p *Pages) stepUpSMS(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	s := p.requireSession(w, r)
+	if s == nil {
+		return
+	}
+	if p.factorError(w, r, p.id.SendSMSCode(r.Context(), s, p.meta(r)), s, "Confirm it is you", "/account/stepup") {
+		return
+	}
+	http.Redirect(w, r, "/account/stepup?sent=sms&next="+url.QueryEscape(localPath(r.PostFormValue("next"), "/account/security")), http.StatusSeeOther)
+}

@@ -40,6 +40,7 @@ func (p *Pages) Table() []Route {
 		pub("GET /signin/mfa", p.secondFactorForm),
 		pub("POST /signin/mfa", p.secondFactor),
 		pub("POST /signin/mfa/email", p.secondFactorEmail),
+		pub("POST /signin/mfa/sms", p.secondFactorSMS),
 		// Passkeys: passwordless sign-in, and the second factor or step-up
 		// (these check the pending or full session themselves).
 		pub("POST /signin/passkey/options", p.passkeySigninOptions),
@@ -53,6 +54,9 @@ func (p *Pages) Table() []Route {
 		self("GET /account/stepup", authz.AccountReadSelf, p.stepUpForm),
 		self("POST /account/stepup", authz.AccountReadSelf, p.stepUp),
 		self("POST /account/stepup/email", authz.AccountReadSelf, p.stepUpEmail),
+		self("POST /account/stepup/sms", authz.AccountReadSelf, p.stepUpSMS),
+		self("POST /account/phone", authz.AccountCredentials, p.phoneSet),
+		self("POST /account/phone/confirm", authz.AccountCredentials, p.phoneConfirm),
 		self("POST /account/totp/begin", authz.AccountCredentials, p.totpBegin),
 		self("GET /account/totp", authz.AccountCredentials, p.totpPage),
 		self("GET /account/totp/qr.png", authz.AccountCredentials, p.totpQR),

@@ -217,3 +217,52 @@ func (p *Pages) emailChange(w http.ResponseWriter, r *http.Request) {
 	pg.Notice = "We sent a link to your current address and one to the new address. The change applies when both are followed, within 24 hours."
 	p.render(w, http.StatusOK, "notice.html", pg)
 }
+
+func (p *Pages) phoneSet(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	s := p.requireSession(w, r)
+	if s == nil {
+		return
+	}
+	phone, _ := field(r, "phone", 32)
+	err := p.id.SetPhone(r.Context(), s, phone, p.meta(r))
+	pg := p.newPage(w, r, "Confirm your phone")
+	switch {
+	case errors.Is(err, identity.ErrStepUpRequired):
+		p.stepUpRedirect(w, r, "/account/security")
+		return
+	case errors.Is(err, identity.ErrInvalidPhone), errors.Is(err, identity.ErrThrottled):
+		pg.Error = err.Error()
+		p.render(w, http.StatusUnprocessableEntity, "phone.html", pg)
+		return
+	case err != nil:
+		p.serverError(w, r, err)
+		return
+	}
+	p.render(w, http.StatusOK, "phone.html", pg)
+}
+
+func (p *Pages) phoneConfirm(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	s := p.requireSession(w, r)
+	if s == nil {
+		return
+	}
+	code, _ := field(r, "code", 64)
+	err := p.id.ConfirmPhone(r.Context(), s, code, p.meta(r))
+	if errors.Is(err, identity.ErrBadFactor) || errors.Is(err, identity.ErrThrottled) {
+		pg := p.newPage(w, r, "Confirm your phone")
+		pg.Error = err.Error()
+		p.render(w, http.StatusUnauthorized, "phone.html", pg)
+		return
+	}
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account/security", http.StatusSeeOther)
+}
