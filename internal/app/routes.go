@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/citadel-store/citadel/internal/api"
+	"github.com/citadel-store/citadel/internal/guard/reqcheck"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/pki"
 	"github.com/citadel-store/citadel/internal/web"
@@ -28,9 +29,15 @@ func (s *Server) publicHandler() (http.Handler, error) {
 		s.opts.TestRoutes(mux)
 	}
 
+	fw, err := s.newWAF()
+	if err != nil {
+		return nil, err
+	}
 	// Metrics wraps the mux itself: only there is the matched route
 	// pattern visible. SecurityHeaders sits outside Recover so a 500 from
-	// a panic carries them too.
+	// a panic carries them too. The WAF sees the request before anything
+	// acts on it, after the body limit; reqcheck after it, so the rules
+	// still log what reqcheck refuses.
 	return httpx.Chain(s.metrics.Wrap(mux),
 		httpx.RequestID,
 		httpx.AccessLog(s.log),
@@ -38,6 +45,8 @@ func (s *Server) publicHandler() (http.Handler, error) {
 		httpx.HSTS,
 		httpx.Recover(s.log),
 		httpx.LimitBody(s.cfg.MaxBodyBytes),
+		fw,
+		reqcheck.Middleware,
 		httpx.CrossOrigin,
 	), nil
 }

@@ -45,6 +45,9 @@ type Serve struct {
 	// outbox in the data directory.
 	TwilioSID, TwilioFrom, TwilioURL string
 	TwilioToken                      Secret
+	// WAF: off, detect or block, at a CRS paranoia level 1 to 4.
+	WAFMode     string
+	WAFParanoia int
 	// AuthMemory bounds the memory password hashing may take at once.
 	AuthMemory int64
 	// MemoryLimit is the Go runtime's soft memory limit (MiB): the garbage
@@ -187,6 +190,12 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 		return s, Usage(err)
 	}
 	fs.Int64Var(&s.AuthMemory, "auth-memory-mb", int64(authMem), "memory (MiB) password hashing may use at once; more sign-ins wait or get 429")
+	fs.StringVar(&s.WAFMode, "waf", envOr(env, "CITADEL_WAF", "block"), "web application firewall: off, detect or block (env CITADEL_WAF)")
+	paranoia, err := envInt(env, "CITADEL_WAF_PARANOIA", 1)
+	if err != nil {
+		return s, Usage(err)
+	}
+	fs.IntVar(&s.WAFParanoia, "waf-paranoia", paranoia, "OWASP CRS paranoia level, 1 to 4 (env CITADEL_WAF_PARANOIA)")
 	memLimit, err := envInt(env, "CITADEL_MEMORY_LIMIT_MB", 512)
 	if err != nil {
 		return s, Usage(err)
@@ -263,6 +272,14 @@ func (s Serve) Validate() error {
 	}
 	if s.MemoryLimit != 0 && (s.MemoryLimit < 64 || s.MemoryLimit < s.AuthMemory) {
 		return fmt.Errorf("--memory-limit-mb %d: want 0, or at least 64 and at least --auth-memory-mb", s.MemoryLimit)
+	}
+	switch s.WAFMode {
+	case "off", "detect", "block":
+	default:
+		return fmt.Errorf("--waf %q: want off, detect or block", s.WAFMode)
+	}
+	if s.WAFParanoia < 1 || s.WAFParanoia > 4 {
+		return fmt.Errorf("--waf-paranoia %d: want 1 to 4", s.WAFParanoia)
 	}
 	if s.SMTPAddr != "" {
 		if _, _, err := net.SplitHostPort(s.SMTPAddr); err != nil {
