@@ -151,13 +151,14 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 // `citadel org add-member --org ID --email E`.
 func cmdOrg(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "create" && args[0] != "add-member") {
-		fmt.Fprintln(stderr, "usage: citadel org create --name N [--require-client-cert] | citadel org add-member --org ID --email E")
+		fmt.Fprintln(stderr, "usage: citadel org create --name N [--require-client-cert] [--require-passkey] | citadel org add-member --org ID --email E")
 		return usageErr("unknown or missing org command")
 	}
 	fs := flag.NewFlagSet("org "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("name", "", "organization name")
 	require := fs.Bool("require-client-cert", false, "members must present a client certificate from the CA")
+	requirePK := fs.Bool("require-passkey", false, "members' second factor must be a passkey (hardware or platform authenticator)")
 	org := fs.String("org", "", "organization ID")
 	email := fs.String("email", "", "member's email")
 	c, pos, err := config.ParseCommon(fs, args[1:], env)
@@ -174,7 +175,7 @@ func cmdOrg(ctx context.Context, args []string, env func(string) string, stdout,
 	defer db.Close()
 	m := identity.RequestMeta{RequestID: "cli"}
 	if args[0] == "create" {
-		id, err := sv.identity.CreateOrg(ctx, *name, *require, m)
+		id, err := sv.identity.CreateOrg(ctx, *name, *require, *requirePK, m)
 		if err != nil {
 			return err
 		}

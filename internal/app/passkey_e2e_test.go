@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/citadel-store/citadel/internal/apptest"
@@ -97,5 +98,44 @@ func TestPasskeyJourneyOverHTTPS(t *testing.T) {
 	// The page serves its script from our origin.
 	if r, body := do(t, c, "GET", s.URL+"/static/passkey.js", nil); r.StatusCode != 200 || len(body) < 100 {
 		t.Fatalf("passkey.js: %d", r.StatusCode)
+	}
+}
+
+// An organization that requires a passkey: once a member has one, codes
+// no longer pass as the second factor; the passkey does.
+func TestOrgRequiresPasskey(t *testing.T) {
+	s := apptest.StartEngine(t, store.SQLite)
+	_, port, _ := net.SplitHostPort(s.Addr())
+	auth := passkeytest.New("https://localhost:" + port)
+	data := s.Config.Data
+	const email, pw = "hw@corp.example", "violet otter ladder 42"
+	c := s.NewClient(nil)
+	signUp(t, s, c, email, pw)
+	_, org, _ := run(nil, "org", "create", "--data", data, "--name", "Corp", "--require-passkey")
+	if code, _, stderr := run(nil, "org", "add-member", "--data", data, "--org", strings.TrimSpace(org), "--email", email); code != 0 {
+		t.Fatal(stderr)
+	}
+	// Before any passkey: codes still work, so the member can enrol one.
+	form(t, s, c, "/signin", "/signin", url.Values{"email": {email}, "password": {pw}})
+	form(t, s, c, "/signin/mfa", "/signin/mfa/email", nil)
+	if r, _ := form(t, s, c, "/signin/mfa", "/signin/mfa", url.Values{"method": {"email"}, "code": {mailedCode(t, s, email)}}); r.Header.Get("Location") != "/account" {
+		t.Fatalf("bootstrap sign-in: %d", r.StatusCode)
+	}
+	form(t, s, c, "/account/stepup", "/account/stepup/email", nil)
+	form(t, s, c, "/account/stepup", "/account/stepup", url.Values{"method": {"email"}, "code": {mailedCode(t, s, email)}})
+	ceremony(t, s, c, "/account/passkeys", "/account/passkeys/options", "/account/passkeys",
+		func(o []byte) ([]byte, error) { r, _, err := auth.Register(o); return r, err }, url.Values{"name": {"yubikey"}})
+
+	c2 := s.NewClient(nil)
+	form(t, s, c2, "/signin", "/signin", url.Values{"email": {email}, "password": {pw}})
+	form(t, s, c2, "/signin/mfa", "/signin/mfa/email", nil)
+	// fail/code-instead-of-passkey
+	if r, _ := form(t, s, c2, "/signin/mfa", "/signin/mfa", url.Values{"method": {"email"}, "code": {mailedCode(t, s, email)}}); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("email code for a passkey-only org: %d", r.StatusCode)
+	}
+	resp := ceremony(t, s, c2, "/signin/mfa", "/signin/mfa/passkey/options", "/signin/mfa/passkey",
+		func(o []byte) ([]byte, error) { return auth.Assert(o) }, nil)
+	if resp.Header.Get("Location") != "/account" {
+		t.Fatalf("passkey: %d", resp.StatusCode)
 	}
 }

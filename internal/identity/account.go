@@ -26,6 +26,9 @@ type Account struct {
 	MerchantID    string
 	// RequireClientCert: the organization requires a client certificate.
 	RequireClientCert bool
+	// RequirePasskey: the organization accepts only a passkey as the
+	// second factor.
+	RequirePasskey bool
 }
 
 // Actor turns the account into authz's view of it.
@@ -192,10 +195,10 @@ func (s *Service) account(ctx context.Context, q store.Querier, id string) (*Acc
 	var emailCT []byte
 	var verified sql.NullInt64
 	var org, merchant sql.NullString
-	var reqCert sql.NullInt64
-	err := q.QueryRow(ctx, `SELECT a.kind, a.email_ct, a.email_verified_at, a.org_id, a.merchant_id, o.require_client_cert
+	var reqCert, reqPasskey sql.NullInt64
+	err := q.QueryRow(ctx, `SELECT a.kind, a.email_ct, a.email_verified_at, a.org_id, a.merchant_id, o.require_client_cert, o.require_passkey
 		FROM accounts a LEFT JOIN orgs o ON o.id = a.org_id WHERE a.id = ? AND a.status = 'active'`, id).
-		Scan(&a.Kind, &emailCT, &verified, &org, &merchant, &reqCert)
+		Scan(&a.Kind, &emailCT, &verified, &org, &merchant, &reqCert, &reqPasskey)
 	if err != nil {
 		return nil, store.NotFound(err)
 	}
@@ -203,7 +206,7 @@ func (s *Service) account(ctx context.Context, q store.Querier, id string) (*Acc
 		return nil, err
 	}
 	a.EmailVerified, a.OrgID, a.MerchantID = verified.Valid, org.String, merchant.String
-	a.RequireClientCert = reqCert.Int64 == 1
+	a.RequireClientCert, a.RequirePasskey = reqCert.Int64 == 1, reqPasskey.Int64 == 1
 	rows, err := q.Query(ctx, `SELECT role FROM account_roles WHERE account_id = ? ORDER BY role`, id)
 	if err != nil {
 		return nil, err

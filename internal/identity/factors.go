@@ -73,6 +73,9 @@ func (s *Service) Factors(ctx context.Context, account string) (Factors, error) 
 // needsMFA reports whether sign-in must pass a second factor: always for
 // staff, merchant and business-admin roles, and for anyone who set one up.
 func (s *Service) needsMFA(ctx context.Context, q store.Querier, a *Account) (bool, error) {
+	if a.RequirePasskey {
+		return true, nil
+	}
 	for _, r := range a.Roles {
 		if authz.StaffRole(r) {
 			return true, nil

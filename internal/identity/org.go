@@ -19,22 +19,26 @@ import (
 var ErrClientCertRequired = errors.New("a valid client certificate is required")
 
 // CreateOrg creates a business organization.
-func (s *Service) CreateOrg(ctx context.Context, name string, requireCert bool, m RequestMeta) (string, error) {
+func (s *Service) CreateOrg(ctx context.Context, name string, requireCert, requirePasskey bool, m RequestMeta) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 || !utf8.ValidString(name) {
 		return "", errors.New("organization name: 1 to 200 characters of text")
 	}
 	id := ids.New("org")
-	req := 0
+	req, pk := 0, 0
 	if requireCert {
 		req = 1
 	}
+	if requirePasskey {
+		pk = 1
+	}
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO orgs (id, name, require_client_cert, created_at) VALUES (?, ?, ?, ?)`,
-			id, name, req, store.Micros(s.now())); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO orgs (id, name, require_client_cert, require_passkey, created_at) VALUES (?, ?, ?, ?, ?)`,
+			id, name, req, pk, store.Micros(s.now())); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, m, "system", "org.create", id, audit.Success, map[string]string{"require_client_cert": fmt.Sprint(requireCert)})
+		return s.record(ctx, tx, m, "system", "org.create", id, audit.Success,
+			map[string]string{"require_client_cert": fmt.Sprint(requireCert), "require_passkey": fmt.Sprint(requirePasskey)})
 	})
 	return id, err
 }

@@ -19,6 +19,9 @@ func (s *Service) CompleteSignIn(ctx context.Context, pending *Session, method, 
 	if !pending.Pending {
 		return nil, "", ErrNoSession
 	}
+	if s.passkeyOnly(ctx, pending.Account) {
+		return nil, "", ErrBadFactor // only CompleteSignInVerified with a passkey will do
+	}
 	var sess *Session
 	var secret string
 	err := s.checkFactor(ctx, pending.Account.ID, method, code, "auth.second_factor", m, func(tx *store.Tx) error {
@@ -115,6 +118,9 @@ func (s *Service) StepUpVerified(ctx context.Context, sess *Session, method stri
 // StepUp verifies a second factor for a signed-in session, opening
 // sensitive actions for authz.StepUpWindow.
 func (s *Service) StepUp(ctx context.Context, sess *Session, method, code string, m RequestMeta) error {
+	if s.passkeyOnly(ctx, sess.Account) {
+		return ErrBadFactor
+	}
 	now := s.now()
 	err := s.checkFactor(ctx, sess.Account.ID, method, code, "auth.step_up", m, func(tx *store.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE sessions SET mfa_at = ? WHERE id_hash = ?`, store.Micros(now), sess.idHash)
@@ -274,4 +280,19 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, current, ne
 		}
 		return s.record(ctx, tx, m, sess.Account.ID, "auth.password_changed", sess.Account.ID, audit.Success, nil)
 	})
+}
+
+// passkeyOnly reports whether the account's organization accepts only a
+// passkey as second factor and the account has one (until the first
+// passkey is registered, codes still work, or the member could never
+// enrol one).
+func (s *Service) passkeyOnly(ctx context.Context, a *Account) bool {
+	if !a.RequirePasskey {
+		return false
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM passkey_credentials WHERE account_id = ?`, a.ID).Scan(&n); err != nil {
+		return true // fail closed
+	}
+	return n > 0
 }
