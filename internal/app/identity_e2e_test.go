@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/citadel-store/citadel/internal/apptest"
+	"github.com/citadel-store/citadel/internal/store"
 	"github.com/citadel-store/citadel/internal/storetest"
 )
 
@@ -202,5 +203,30 @@ func TestUserCreateCommand(t *testing.T) {
 				t.Fatal("succeeded")
 			}
 		})
+	}
+}
+
+var demoRe = regexp.MustCompile(`customer\s+shopper@demo\.citadel\.test\s+([a-z2-9-]{23})`)
+
+// --demo prints working demo accounts; a second start keeps them and
+// prints no password.
+func TestDemoAccounts(t *testing.T) {
+	cfg := apptest.Config(t, store.SQLite)
+	cfg.Demo = true
+	s := apptest.Start(t, cfg)
+	m := demoRe.FindStringSubmatch(s.Stdout.String())
+	if m == nil {
+		t.Fatalf("no demo shopper in the banner:\n%s", s.Stdout.String())
+	}
+	c := s.NewClient(nil)
+	if r, _ := form(t, s, c, "/signin", "/signin", url.Values{"email": {"shopper@demo.citadel.test"}, "password": {m[1]}}); r.Header.Get("Location") != "/account" {
+		t.Fatalf("demo shopper sign-in: %d", r.StatusCode)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.Shutdown(ctx)
+	s2 := apptest.Start(t, cfg)
+	if demoRe.MatchString(s2.Stdout.String()) {
+		t.Fatal("the password was printed again on the second start")
 	}
 }

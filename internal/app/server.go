@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/citadel-store/citadel/internal/authz"
 	"github.com/citadel-store/citadel/internal/config"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/pki"
@@ -36,6 +37,7 @@ type Server struct {
 	lnHTTPS, lnHTTP    net.Listener
 	lnAdmin            net.Listener
 
+	demo     []demoAccount
 	errc     chan error
 	stopOnce sync.Once
 	stopErr  error
@@ -76,6 +78,11 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 		return nil, err
 	}
 	s.certs.Audit = s.svc.auditHook()
+	if cfg.Demo {
+		if err := s.demoAccounts(ctx); err != nil {
+			return nil, fmt.Errorf("demo accounts: %w", err)
+		}
+	}
 	cert, err := s.serverCertificate(ctx)
 	if err != nil {
 		return nil, err
@@ -248,7 +255,15 @@ func (s *Server) printBanner(w io.Writer) {
 		fmt.Fprintf(w, "Outgoing mail (verification and reset links) is written to %s\n", s.svc.outbox)
 	}
 	if s.cfg.Demo {
-		fmt.Fprintln(w, "Demo mode: register at /register, or create staff with `citadel user create --email E --role platform_admin`.")
+		fmt.Fprintln(w, "Demo accounts (passwords are random per installation and shown only at their first start;")
+		fmt.Fprintln(w, "staff sign-in asks for a second factor: the code arrives in the outbox above):")
+		for _, d := range s.demo {
+			pw := d.password
+			if pw == "" {
+				pw = "(set at first start; use /reset to choose a new one)"
+			}
+			fmt.Fprintf(w, "  %-16s %-28s %s\n", d.role, d.email, pw)
+		}
 	}
 }
 
@@ -296,4 +311,27 @@ func Run(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.Wri
 		err = errors.Join(err, fmt.Errorf("shutdown: %w", serr))
 	}
 	return err
+}
+
+type demoAccount struct {
+	role     authz.Role
+	email    string
+	password string // empty when the account existed already
+}
+
+// demoAccounts makes sure the demo store has a shopper and a platform
+// admin to sign in with.
+func (s *Server) demoAccounts(ctx context.Context) error {
+	for _, d := range []demoAccount{
+		{role: authz.Customer, email: "shopper@demo.citadel.test"},
+		{role: authz.PlatformAdmin, email: "admin@demo.citadel.test"},
+	} {
+		pw, _, err := s.svc.identity.EnsureDemoAccount(ctx, d.email, d.role)
+		if err != nil {
+			return err
+		}
+		d.password = pw
+		s.demo = append(s.demo, d)
+	}
+	return nil
 }

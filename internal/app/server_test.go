@@ -2,8 +2,15 @@ package app_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"path/filepath"
 	"encoding/json"
 	"io"
 	"net"
@@ -13,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/citadel-store/citadel/internal/app"
 	"github.com/citadel-store/citadel/internal/apptest"
 	"github.com/citadel-store/citadel/internal/store"
 	"github.com/citadel-store/citadel/internal/storetest"
@@ -290,5 +298,43 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	}
 	if err := <-shut; err != nil {
 		t.Fatalf("shutdown: %v", err)
+	}
+}
+
+// The operator can bring their own certificate and key instead of the
+// built-in CA's.
+func TestOperatorCertificate(t *testing.T) {
+	dir := t.TempDir()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: "operator test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"shop.test"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true, IsCA: true}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	kder, _ := x509.MarshalPKCS8PrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+
+	cfg := apptest.Config(t, store.SQLite)
+	cfg.TLSCert, cfg.TLSKey = certFile, keyFile
+	s := apptest.Start(t, cfg)
+	pool := x509.NewCertPool()
+	leaf, _ := x509.ParseCertificate(der)
+	pool.AddCert(leaf)
+	c := s.NewClient(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+	resp, err := c.Get(s.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.TLS.PeerCertificates[0].SerialNumber.Int64() != 42 {
+		t.Fatalf("served %d with serial %v", resp.StatusCode, resp.TLS.PeerCertificates[0].SerialNumber)
+	}
+	// A wrong key file stops start-up with a clear line.
+	cfg2 := apptest.Config(t, store.SQLite)
+	cfg2.TLSCert, cfg2.TLSKey = certFile, certFile
+	if _, err := app.Start(context.Background(), cfg2, app.Options{CAWorkFactor: 10}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--tls-cert") {
+		t.Fatalf("bad key: %v", err)
 	}
 }
