@@ -102,6 +102,10 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 		s.http = s.newHTTPServer(redirectHandler(s.lnHTTPS.Addr().String()), nil)
 		s.serve(s.http, s.lnHTTP, false)
 	}
+	// Start-up leaves garbage the steady state never needs again (scrypt
+	// over the CA keys alone takes 256 MiB for a moment, compiling the
+	// rule set more): hand it back to the OS now rather than slowly.
+	debug.FreeOSMemory()
 	s.printBanner(stdout)
 	return s, nil
 }

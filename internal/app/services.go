@@ -102,13 +102,15 @@ func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB,
 	if err != nil {
 		return nil, fmt.Errorf("public address %q: %w", baseURL, err)
 	}
-	pk, err := passkey.New(db, u.Hostname(), u.Scheme+"://"+u.Host, "Citadel")
-	if err != nil {
-		return nil, err
+	// WebAuthn needs a domain name: a store reached by IP address alone
+	// runs without passkeys (and says so), rather than not at all.
+	if pk, err := passkey.New(db, u.Hostname(), u.Scheme+"://"+u.Host, "Citadel"); err != nil {
+		fmt.Fprintf(stdout, "Passkeys are off: %s is not a domain name (give --hostname).\n", u.Hostname())
+	} else {
+		sv.passkeys = pk.WithRecorder(func(ctx context.Context, tx *store.Tx, e passkey.Event) error {
+			return sv.audit.Record(ctx, tx, audit.Event{Actor: e.AccountID, Action: e.Action, Object: e.CredentialID, Outcome: audit.Success})
+		})
 	}
-	sv.passkeys = pk.WithRecorder(func(ctx context.Context, tx *store.Tx, e passkey.Event) error {
-		return sv.audit.Record(ctx, tx, audit.Event{Actor: e.AccountID, Action: e.Action, Object: e.CredentialID, Outcome: audit.Success})
-	})
 	return sv, nil
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/citadel-store/citadel/internal/authz"
@@ -92,6 +93,9 @@ func (p *Pages) Table() []Route {
 // else authz refuses is a 403. Account pages act on the actor's own
 // account, which is the object.
 func (p *Pages) authorize(rt Route) http.Handler {
+	if p.keys == nil && strings.Contains(rt.Pattern, "passkey") {
+		return http.HandlerFunc(p.notFound) // passkeys are off on this store
+	}
 	if rt.Public {
 		return rt.handler
 	}

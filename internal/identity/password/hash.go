@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -51,9 +52,11 @@ type Hasher struct {
 }
 
 // NewHasher sizes the pool to memoryBudget bytes (at least one slot) and
-// lets a caller wait up to wait for a slot.
+// to the cores: argon2id with one lane is CPU-bound, so more than two
+// hashes per core in flight add memory and no throughput. A caller waits
+// up to wait for a slot.
 func NewHasher(p Params, memoryBudget int64, wait time.Duration) *Hasher {
-	n := max(1, int(memoryBudget/(int64(p.Memory)*1024)))
+	n := max(1, min(int(memoryBudget/(int64(p.Memory)*1024)), 2*runtime.GOMAXPROCS(0)))
 	return &Hasher{params: p, slots: make(chan struct{}, n), wait: wait}
 }
 
