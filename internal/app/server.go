@@ -230,6 +230,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) closeAll() {
+	if s.svc != nil {
+		s.svc.identity.Close() // mail still being sent
+	}
 	for _, ln := range []net.Listener{s.lnHTTPS, s.lnHTTP, s.lnAdmin} {
 		if ln != nil {
 			ln.Close()

@@ -93,15 +93,16 @@ func (s *Service) Register(ctx context.Context, email, pw string, m RequestMeta)
 	}
 	if exists {
 		if s.limits.allow("register-eml", email, now) {
-			return s.send(ctx, email, "Someone tried to register with your address",
+			s.sendLater(email, "Someone tried to register with your address",
 				"Someone tried to create a Citadel account with this email address, which already has one.\n\n"+
 					"If it was you, sign in or reset your password at "+s.cfg.BaseURL+"/reset.\nIf not, you can ignore this message.\n")
 		}
 		return nil
 	}
-	return s.send(ctx, email, "Confirm your email address",
+	s.sendLater(email, "Confirm your email address",
 		"Welcome to Citadel.\n\nConfirm your email address by opening this link within 24 hours:\n\n"+link+"\n\n"+
 			"If you did not register, ignore this message.\n")
+	return nil
 }
 
 func (s *Service) insertAccount(ctx context.Context, tx *store.Tx, id, kind, email, hash string, now time.Time) error {
@@ -233,3 +234,21 @@ func (s *Service) send(ctx context.Context, to, subject, text string) error {
 	}
 	return nil
 }
+
+// sendLater sends in the background. Paths whose answer must not reveal
+// whether an account exists use it, so that the time an SMTP exchange
+// takes does not tell either.
+func (s *Service) sendLater(to, subject, text string) {
+	s.sends.Add(1)
+	go func() {
+		defer s.sends.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := s.send(ctx, to, subject, text); err != nil {
+			s.cfg.Log.Error("background email", "subject", subject, "err", err)
+		}
+	}()
+}
+
+// Close waits for mail being sent in the background.
+func (s *Service) Close() { s.sends.Wait() }

@@ -76,16 +76,16 @@ func (s *Service) RequestEmailChange(ctx context.Context, sess *Session, newEmai
 		return err
 	}
 	if taken {
-		return s.send(ctx, newEmail, "Someone tried to move an account to your address",
+		s.sendLater(newEmail, "Someone tried to move an account to your address",
 			"Someone asked to move a Citadel account to this address, which already has an account. Nothing changed.\n")
+		return nil
 	}
-	if err := s.send(ctx, sess.Account.Email, "Confirm the change of your email address",
+	s.sendLater(sess.Account.Email, "Confirm the change of your email address",
 		"You asked to change the email address of your Citadel account. Confirm from this address, within 24 hours:\n\n"+oldLink+
-			"\n\nThe new address must confirm too. If you did not ask for this, do not follow the link and change your password.\n"); err != nil {
-		return err
-	}
-	return s.send(ctx, newEmail, "Confirm your new email address",
+			"\n\nThe new address must confirm too. If you did not ask for this, do not follow the link and change your password.\n")
+	s.sendLater(newEmail, "Confirm your new email address",
 		"Confirm that this is the new address of your Citadel account, within 24 hours:\n\n"+newLink+"\n\nThe old address must confirm too.\n")
+	return nil
 }
 
 // ConfirmEmailChange consumes one of the two links; the second applies
@@ -152,6 +152,6 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Reques
 	if err != nil || !done {
 		return false, err
 	}
-	s.send(ctx, oldEmail, "Your email address was changed", "The email address of your Citadel account is now a different one. If you did not do this, contact support at once.\n")
+	s.sendLater(oldEmail, "Your email address was changed", "The email address of your Citadel account is now a different one. If you did not do this, contact support at once.\n")
 	return true, nil
 }

@@ -10,6 +10,8 @@ package identity
 
 import (
 	"context"
+	"log/slog"
+	"sync"
 	"crypto/sha256"
 	"errors"
 	"net/mail"
@@ -49,6 +51,9 @@ type Config struct {
 	EnrolTTL        time.Duration // bootstrap enrolment links, default 72h
 	// Now replaces the clock (tests of timeouts); nil is time.Now.
 	Now func() time.Time
+	// Log receives failures of mail sent in the background; nil is
+	// slog.Default().
+	Log *slog.Logger
 }
 
 // RequestMeta is what a request tells about its origin.
@@ -74,6 +79,7 @@ type Service struct {
 	sms    notify.SMSSender // nil: no SMS codes
 	limits *throttle
 	now    func() time.Time
+	sends  sync.WaitGroup
 }
 
 // New builds the service.
@@ -94,6 +100,9 @@ func New(cfg Config, db *store.DB, keys *keyring.Keyring, hasher *password.Hashe
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
 	}
 	return &Service{cfg: cfg, db: db, keys: keys, hasher: hasher, policy: policy, audit: rec, mail: mailer,
 		limits: newThrottle(), now: func() time.Time { return now().UTC() }}

@@ -21,6 +21,7 @@ var codeRe = regexp.MustCompile(`code is (\d{6})`)
 
 func (f *fixture) emailCode(t *testing.T, to string) string {
 	t.Helper()
+	f.svc.Close() // wait for background mail
 	msgs := f.smtp.Messages()
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].To[0] == to {
@@ -202,7 +203,8 @@ func TestEmailChangeNeedsBothAddresses(t *testing.T) {
 			t.Fatal(err)
 		}
 		link := func(to string) string {
-			for _, m := range f.smtp.Messages() {
+			f.svc.Close() // wait for background mail
+		for _, m := range f.smtp.Messages() {
 				if m.To[0] == to {
 					if l := m.Link("https://shop.test/email/confirm"); l != "" {
 						_, tok, _ := strings.Cut(l, "token=")

@@ -159,7 +159,7 @@ func (s *Service) signInFailed(ctx context.Context, id, email string, m RequestM
 		return err
 	}
 	if link != "" {
-		s.send(ctx, email, "Confirm it is you signing in",
+		s.sendLater(email, "Confirm it is you signing in",
 			"There were many failed attempts to sign in to your Citadel account, so your password alone no longer opens it.\n\n"+
 				"If you are trying to sign in, open this link within 30 minutes to confirm it is you, then sign in again:\n\n"+link+"\n\n"+
 				"If it was not you, your account is safe; consider changing your password.\n")
@@ -213,9 +213,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, m Requ
 	if err != nil {
 		return err
 	}
-	return s.send(ctx, email, "Reset your password",
+	s.sendLater(email, "Reset your password",
 		"Open this link within 30 minutes to choose a new password:\n\n"+link+"\n\n"+
 			"Resetting your password signs you out everywhere. If you did not ask for this, ignore this message.\n")
+	return nil
 }
 
 // ResetPassword sets a new password through a reset link and revokes
