@@ -10,12 +10,12 @@ package identity
 
 import (
 	"context"
-	"log/slog"
-	"sync"
 	"crypto/sha256"
 	"errors"
+	"log/slog"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/citadel-store/citadel/internal/audit"

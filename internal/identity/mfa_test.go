@@ -204,7 +204,7 @@ func TestEmailChangeNeedsBothAddresses(t *testing.T) {
 		}
 		link := func(to string) string {
 			f.svc.Close() // wait for background mail
-		for _, m := range f.smtp.Messages() {
+			for _, m := range f.smtp.Messages() {
 				if m.To[0] == to {
 					if l := m.Link("https://shop.test/email/confirm"); l != "" {
 						_, tok, _ := strings.Cut(l, "token=")
