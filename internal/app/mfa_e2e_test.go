@@ -98,9 +98,19 @@ func TestTOTPJourneyOverHTTPS(t *testing.T) {
 	if resp, body := do(t, c2, "GET", s.URL+"/account", nil); resp.StatusCode != 200 || !strings.Contains(body, email) {
 		t.Fatalf("account after TOTP: %d", resp.StatusCode)
 	}
+	// Step-up for a password change: the TOTP sign-in just verified a
+	// factor, so the change goes through; it signs the other sessions out.
+	resp, body = form(t, s, c2, "/account/password", "/account/password", url.Values{"current": {pw}, "password": {"a new and longer passphrase"}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "password is changed") {
+		t.Fatalf("password change: %d", resp.StatusCode)
+	}
+	if r, _ := do(t, c, "GET", s.URL+"/account", nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the first session survived the password change: %d", r.StatusCode)
+	}
+	const newPW = "a new and longer passphrase"
 	// fail/replayed-totp over the pages.
 	c3 := s.NewClient(nil)
-	form(t, s, c3, "/signin", "/signin", url.Values{"email": {email}, "password": {pw}})
+	form(t, s, c3, "/signin", "/signin", url.Values{"email": {email}, "password": {newPW}})
 	if resp, _ := form(t, s, c3, "/signin/mfa", "/signin/mfa", url.Values{"method": {"totp"}, "code": {code}}); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("replayed TOTP: %d", resp.StatusCode)
 	}
