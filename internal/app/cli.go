@@ -22,6 +22,7 @@ commands:
   user      create an account with a role and print its enrolment link
   org       business organizations: create, add-member
   keys      encryption keys: status, rotate, reencrypt, rotate-master
+  backup    encrypted, signed backups: create, verify, restore
   version   print the version
 
 Run 'citadel <command> -h' for a command's flags.
@@ -55,6 +56,8 @@ func Main(args []string, env func(string) string, stdout, stderr io.Writer) int 
 		err = cmdOrg(ctx, args[1:], env, stdout, stderr)
 	case "keys":
 		err = cmdKeys(ctx, args[1:], env, stdout, stderr)
+	case "backup":
+		err = cmdBackup(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, VersionString())
 	case "help", "-h", "--help":
