@@ -19,6 +19,7 @@ import (
 	"github.com/citadel-store/citadel/internal/config"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/pki"
+	"github.com/citadel-store/citadel/internal/privacy"
 	"github.com/citadel-store/citadel/internal/store"
 )
 
@@ -38,6 +39,8 @@ type Server struct {
 	lnAdmin            net.Listener
 
 	demo     []demoAccount
+	stopBG   context.CancelFunc // background jobs (retention)
+	bgDone   sync.WaitGroup
 	errc     chan error
 	stopOnce sync.Once
 	stopErr  error
@@ -102,6 +105,13 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 		s.http = s.newHTTPServer(redirectHandler(s.lnHTTPS.Addr().String()), nil)
 		s.serve(s.http, s.lnHTTP, false)
 	}
+	bg, stopBG := context.WithCancel(context.Background())
+	s.stopBG = stopBG
+	s.bgDone.Add(1)
+	go func() {
+		defer s.bgDone.Done()
+		privacy.Run(bg, s.db, privacy.DefaultPeriods, time.Hour, s.log)
+	}()
 	// Start-up leaves garbage the steady state never needs again (scrypt
 	// over the CA keys alone takes 256 MiB for a moment, compiling the
 	// rule set more): hand it back to the OS now rather than slowly.
@@ -230,6 +240,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) closeAll() {
+	if s.stopBG != nil {
+		s.stopBG()
+		s.bgDone.Wait()
+	}
 	if s.svc != nil {
 		s.svc.identity.Close() // mail still being sent
 	}
