@@ -59,17 +59,40 @@ func do(t testing.TB, c *http.Client, method, u string, fields url.Values) (*htt
 
 func linkPath(t testing.TB, s *apptest.Server, to, path string) string {
 	t.Helper()
+	return linkPathAfter(t, s, to, path, 0)
+}
+
+// mailsTo counts the messages received for an address so far.
+func mailsTo(s *apptest.Server, to string) int {
+	n := 0
+	for _, m := range s.Mail.Messages() {
+		if m.To[0] == to {
+			n++
+		}
+	}
+	return n
+}
+
+// linkPathAfter waits for a message to the address beyond the first skip
+// ones that carries a link to path, and returns the newest such link.
+func linkPathAfter(t testing.TB, s *apptest.Server, to, path string, skip int) string {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		for _, m := range s.Mail.Messages() {
+		var mine []int
+		msgs := s.Mail.Messages()
+		for i, m := range msgs {
 			if m.To[0] == to {
-				if l := m.Link("https://"); l != "" && strings.Contains(l, path+"?token=") {
-					u, err := url.Parse(l)
-					if err != nil {
-						t.Fatal(err)
-					}
-					return u.RequestURI()
+				mine = append(mine, i)
+			}
+		}
+		for k := len(mine) - 1; k >= skip; k-- { // newest first
+			if l := msgs[mine[k]].Link("https://"); l != "" && strings.Contains(l, path+"?token=") {
+				u, err := url.Parse(l)
+				if err != nil {
+					t.Fatal(err)
 				}
+				return u.RequestURI()
 			}
 		}
 		time.Sleep(20 * time.Millisecond)

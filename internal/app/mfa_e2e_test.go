@@ -34,8 +34,9 @@ func mailedCode(t testing.TB, s *apptest.Server, to string) string {
 // signUp registers and confirms an account through the pages.
 func signUp(t testing.TB, s *apptest.Server, c *http.Client, email, pw string) {
 	t.Helper()
+	before := mailsTo(s, email)
 	form(t, s, c, "/register", "/register", url.Values{"email": {email}, "password": {pw}})
-	verify := linkPath(t, s, email, "/verify")
+	verify := linkPathAfter(t, s, email, "/verify", before)
 	u, _ := url.Parse(verify)
 	if resp, _ := form(t, s, c, verify, "/verify", url.Values{"token": {u.Query().Get("token")}}); resp.StatusCode != 200 {
 		t.Fatalf("verify: %d", resp.StatusCode)

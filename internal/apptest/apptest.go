@@ -85,6 +85,14 @@ func start(t testing.TB, cfg config.Serve, o app.Options) *Server {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
+		// A failed test shows what the firewall and the server complained of.
+		if t.Failed() {
+			for _, l := range strings.Split(s.Stderr.String(), "\n") {
+				if strings.Contains(l, `"msg":"waf"`) || strings.Contains(l, `"level":"ERROR"`) || strings.Contains(l, `"level":"WARN"`) {
+					t.Log(l)
+				}
+			}
+		}
 	})
 	s.URL = "https://" + srv.Addr()
 	if a := srv.AdminAddr(); a != "" {

@@ -47,6 +47,12 @@ func passwordField(id string) keyring.Field {
 // When the email is taken, it tells the owner by email instead and
 // returns the same result, so the form reveals nothing.
 func (s *Service) Register(ctx context.Context, email, pw string, m RequestMeta) error {
+	return s.RegisterWithConsent(ctx, email, pw, false, m)
+}
+
+// RegisterWithConsent is Register with the marketing opt-in the form
+// offered (unchecked by default).
+func (s *Service) RegisterWithConsent(ctx context.Context, email, pw string, marketing bool, m RequestMeta) error {
 	email, err := NormalizeEmail(email)
 	if err != nil {
 		return err
@@ -86,7 +92,14 @@ func (s *Service) Register(ctx context.Context, email, pw string, m RequestMeta)
 			return err
 		}
 		link = s.cfg.BaseURL + "/verify?token=" + secret
-		return s.record(ctx, tx, m, id, "account.register", id, audit.Success, nil)
+		if err := s.record(ctx, tx, m, id, "account.register", id, audit.Success, nil); err != nil {
+			return err
+		}
+		// Registering is agreeing to the terms shown on the form.
+		if err := s.recordConsent(ctx, tx, id, ConsentTerms, true, m); err != nil {
+			return err
+		}
+		return s.recordConsent(ctx, tx, id, ConsentMarketing, marketing, m)
 	})
 	if err != nil {
 		return err

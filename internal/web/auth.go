@@ -118,7 +118,7 @@ func (p *Pages) register(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusUnprocessableEntity, "register.html", pg)
 		return
 	}
-	err := p.id.Register(r.Context(), email, pw, p.meta(r))
+	err := p.id.RegisterWithConsent(r.Context(), email, pw, r.PostFormValue("marketing_email") == "on", p.meta(r))
 	if p.userError(w, err, "register.html", pg) {
 		return
 	}
