@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"net/http"
 	"time"
 
@@ -64,7 +65,27 @@ func (s *Server) adminHandler() http.Handler {
 		httpx.SecurityHeaders,
 		httpx.HSTS,
 		httpx.Recover(s.log),
+		s.adminFence,
 	)
+}
+
+// adminFence keeps the admin listener to the allowed networks and, when
+// configured, to holders of a valid, unrevoked client certificate.
+func (s *Server) adminFence(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ip, err := netip.ParseAddr(host)
+		allowed := false
+		for _, p := range s.cfg.AdminAllow {
+			allowed = allowed || (err == nil && p.Contains(ip.Unmap()))
+		}
+		if !allowed || (s.cfg.AdminClientCert && s.certAccount(r) == "") {
+			s.log.Warn("admin listener refused", "remote", host, "request_id", httpx.RequestIDFrom(r.Context()))
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func redirectHandler(httpsAddr string) http.Handler {

@@ -98,7 +98,11 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 	clientCAs.AddCert(s.ca.Intermediate())
 	tlsConf := serverTLS(cert, clientCAs)
 	s.https = s.newHTTPServer(public, tlsConf)
-	s.admin = s.newHTTPServer(s.adminHandler(), tlsConf.Clone())
+	adminTLS := tlsConf.Clone()
+	if cfg.AdminClientCert {
+		adminTLS.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	s.admin = s.newHTTPServer(s.adminHandler(), adminTLS)
 	s.serve(s.https, s.lnHTTPS, true)
 	s.serve(s.admin, s.lnAdmin, true)
 	if s.lnHTTP != nil {

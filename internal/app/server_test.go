@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,6 +85,29 @@ func TestAdminListenerServesMetrics(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "citadel_http_requests_total") {
 		t.Fatalf("admin /metrics = %d, body lacks citadel_http_requests_total", resp.StatusCode)
+	}
+}
+
+// The admin listener answers only the allowed networks, and with
+// --admin-client-cert only holders of a certificate from the CA.
+func TestAdminListenerFenced(t *testing.T) {
+	cfg := apptest.Config(t, store.SQLite)
+	cfg.AdminAllow = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	s := apptest.Start(t, cfg)
+	resp, err := s.Client.Get(s.AdminURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("admin /metrics from outside the allow-list = %d", resp.StatusCode)
+	}
+
+	cfg = apptest.Config(t, store.SQLite)
+	cfg.AdminClientCert = true
+	s = apptest.Start(t, cfg)
+	if _, err := s.Client.Get(s.AdminURL + "/metrics"); err == nil {
+		t.Fatal("admin listener served a client without a certificate")
 	}
 }
 

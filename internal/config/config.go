@@ -45,6 +45,11 @@ type Serve struct {
 	// outbox in the data directory.
 	TwilioSID, TwilioFrom, TwilioURL string
 	TwilioToken                      Secret
+	// AdminAllow lists the networks that may reach the admin listener;
+	// AdminClientCert also requires a valid, unrevoked client certificate
+	// from the CA there.
+	AdminAllow      []netip.Prefix
+	AdminClientCert bool
 	// WAF: off, detect or block, at a CRS paranoia level 1 to 4.
 	WAFMode     string
 	WAFParanoia int
@@ -190,6 +195,9 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 		return s, Usage(err)
 	}
 	fs.Int64Var(&s.AuthMemory, "auth-memory-mb", int64(authMem), "memory (MiB) password hashing may use at once; more sign-ins wait or get 429")
+	adminAllow := envOr(env, "CITADEL_ADMIN_ALLOW", "127.0.0.0/8,::1/128")
+	fs.StringVar(&adminAllow, "admin-allow", adminAllow, "networks allowed on the admin listener, comma-separated CIDRs (env CITADEL_ADMIN_ALLOW)")
+	fs.BoolVar(&s.AdminClientCert, "admin-client-cert", env("CITADEL_ADMIN_CLIENT_CERT") == "1", "require a client certificate from the CA on the admin listener (env CITADEL_ADMIN_CLIENT_CERT=1)")
 	fs.StringVar(&s.WAFMode, "waf", envOr(env, "CITADEL_WAF", "block"), "web application firewall: off, detect or block (env CITADEL_WAF)")
 	paranoia, err := envInt(env, "CITADEL_WAF_PARANOIA", 1)
 	if err != nil {
@@ -218,6 +226,16 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 	}
 	if fs.NArg() > 0 {
 		return s, Usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	for _, c := range strings.Split(adminAllow, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return s, Usage(fmt.Errorf("--admin-allow %q: not a CIDR prefix", c))
+		}
+		s.AdminAllow = append(s.AdminAllow, p.Masked())
 	}
 	s.Data, s.DB, s.MasterKeyFile, s.MasterKey = c.Data, c.DB, c.MasterKeyFile, c.MasterKey
 	s.VaultAddr, s.VaultToken, s.VaultKey = c.VaultAddr, c.VaultToken, c.VaultKey
