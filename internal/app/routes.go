@@ -5,8 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/netip"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/citadel-store/citadel/internal/api"
