@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every Citadel test. On a fresh Debian machine with Go, as root, it
-# first installs what the tests need (PostgreSQL's server for the storage
-# tests on both engines); the tests start their own throwaway instances on
+# first installs what the tests need (PostgreSQL's server and client for
+# the storage tests on both engines and the backup drill, Redis for the
+# shared rate limits); the tests start their own throwaway instances on
 # loopback and free ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test.sh: missing ${need[*]}; run as root or install them with apt-get" >&2

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/citadel-store/citadel/internal/api"
+	"github.com/citadel-store/citadel/internal/guard/limit"
 	"github.com/citadel-store/citadel/internal/guard/reqcheck"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/pki"
@@ -34,6 +35,12 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.limiter, err = s.newLimiter(); err != nil {
+		return nil, err
+	}
+	if cl, ok := s.lnHTTPS.(*limit.ConnListener); ok {
+		cl.Deny = s.limiter.Deny // blocked sources are refused at accept
+	}
 	// Metrics wraps the mux itself: only there is the matched route
 	// pattern visible. SecurityHeaders sits outside Recover so a 500 from
 	// a panic carries them too. The WAF sees the request before anything
@@ -45,6 +52,7 @@ func (s *Server) publicHandler() (http.Handler, error) {
 		httpx.SecurityHeaders,
 		httpx.HSTS,
 		httpx.Recover(s.log),
+		s.limiter.Middleware(classify, nil),
 		httpx.LimitBody(s.cfg.MaxBodyBytes),
 		fw,
 		reqcheck.Middleware,

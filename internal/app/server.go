@@ -17,6 +17,7 @@ import (
 
 	"github.com/citadel-store/citadel/internal/authz"
 	"github.com/citadel-store/citadel/internal/config"
+	"github.com/citadel-store/citadel/internal/guard/limit"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/pki"
 	"github.com/citadel-store/citadel/internal/privacy"
@@ -33,6 +34,7 @@ type Server struct {
 	certs   *pki.Registry
 	svc     *services
 	metrics *httpx.Metrics
+	limiter *limit.Limiter
 
 	https, http, admin *http.Server
 	lnHTTPS, lnHTTP    net.Listener
@@ -148,6 +150,9 @@ func (s *Server) listen() error {
 	if s.lnHTTPS, err = net.Listen("tcp", s.cfg.Addr); err != nil {
 		return fmt.Errorf("--addr %s: %w", s.cfg.Addr, unwrapOp(err))
 	}
+	// Connections beyond these are closed at accept, before a TLS
+	// handshake is spent on them (slowloris, floods from one source).
+	s.lnHTTPS = limit.ConnLimit(s.lnHTTPS, 256, 20000)
 	if s.cfg.HTTPAddr != "" {
 		if s.lnHTTP, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
 			return fmt.Errorf("--http-addr %s: %w", s.cfg.HTTPAddr, unwrapOp(err))

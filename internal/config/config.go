@@ -45,6 +45,8 @@ type Serve struct {
 	// outbox in the data directory.
 	TwilioSID, TwilioFrom, TwilioURL string
 	TwilioToken                      Secret
+	// RedisURL shares rate limits and blocks between nodes (redis://...).
+	RedisURL string
 	// AdminAllow lists the networks that may reach the admin listener;
 	// AdminClientCert also requires a valid, unrevoked client certificate
 	// from the CA there.
@@ -195,6 +197,7 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 		return s, Usage(err)
 	}
 	fs.Int64Var(&s.AuthMemory, "auth-memory-mb", int64(authMem), "memory (MiB) password hashing may use at once; more sign-ins wait or get 429")
+	fs.StringVar(&s.RedisURL, "redis", env("CITADEL_REDIS"), "redis://host:port/db to share rate limits and blocks between nodes (env CITADEL_REDIS)")
 	adminAllow := envOr(env, "CITADEL_ADMIN_ALLOW", "127.0.0.0/8,::1/128")
 	fs.StringVar(&adminAllow, "admin-allow", adminAllow, "networks allowed on the admin listener, comma-separated CIDRs (env CITADEL_ADMIN_ALLOW)")
 	fs.BoolVar(&s.AdminClientCert, "admin-client-cert", env("CITADEL_ADMIN_CLIENT_CERT") == "1", "require a client certificate from the CA on the admin listener (env CITADEL_ADMIN_CLIENT_CERT=1)")
@@ -290,6 +293,9 @@ func (s Serve) Validate() error {
 	}
 	if s.MemoryLimit != 0 && (s.MemoryLimit < 64 || s.MemoryLimit < s.AuthMemory) {
 		return fmt.Errorf("--memory-limit-mb %d: want 0, or at least 64 and at least --auth-memory-mb", s.MemoryLimit)
+	}
+	if s.RedisURL != "" && !strings.HasPrefix(s.RedisURL, "redis://") && !strings.HasPrefix(s.RedisURL, "rediss://") {
+		return errors.New("--redis: want redis:// or rediss://")
 	}
 	switch s.WAFMode {
 	case "off", "detect", "block":
