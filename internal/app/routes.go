@@ -41,6 +41,7 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	if cl, ok := s.lnHTTPS.(*limit.ConnListener); ok {
 		cl.Deny = s.limiter.Deny // blocked sources are refused at accept
 	}
+	s.detector = s.newDetector()
 	// Metrics wraps the mux itself: only there is the matched route
 	// pattern visible. SecurityHeaders sits outside Recover so a 500 from
 	// a panic carries them too. The WAF sees the request before anything
@@ -57,6 +58,7 @@ func (s *Server) publicHandler() (http.Handler, error) {
 		fw,
 		reqcheck.Middleware,
 		httpx.CrossOrigin,
+		s.detector.NotFound(limit.RemoteIP),
 	), nil
 }
 

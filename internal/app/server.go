@@ -17,6 +17,7 @@ import (
 
 	"github.com/citadel-store/citadel/internal/authz"
 	"github.com/citadel-store/citadel/internal/config"
+	"github.com/citadel-store/citadel/internal/guard/detect"
 	"github.com/citadel-store/citadel/internal/guard/limit"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/pki"
@@ -26,15 +27,16 @@ import (
 
 // Server is a running Citadel: its listeners, database and CA.
 type Server struct {
-	cfg     config.Serve
-	opts    Options
-	log     *slog.Logger
-	db      *store.DB
-	ca      *pki.CA
-	certs   *pki.Registry
-	svc     *services
-	metrics *httpx.Metrics
-	limiter *limit.Limiter
+	cfg      config.Serve
+	opts     Options
+	log      *slog.Logger
+	db       *store.DB
+	ca       *pki.CA
+	certs    *pki.Registry
+	svc      *services
+	metrics  *httpx.Metrics
+	limiter  *limit.Limiter
+	detector *detect.Detector
 
 	https, http, admin *http.Server
 	lnHTTPS, lnHTTP    net.Listener

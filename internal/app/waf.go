@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +46,11 @@ func (s *Server) wafEvent(e waf.Event) {
 	if len(e.Matches) > 0 {
 		detail["matched"] = e.Matches[0].Variable + "=" + e.Matches[0].Data
 	}
+	if e.Blocked && s.detector != nil {
+		if a, err := netip.ParseAddr(ip0(e.RemoteAddr)); err == nil {
+			s.detector.Probe(a, "waf "+strings.Join(ids, ","))
+		}
+	}
 	outcome := audit.Denied
 	if !e.Blocked {
 		outcome = audit.Failure // detect mode: let through, but recorded
@@ -68,4 +75,11 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "")
+}
+
+func ip0(remote string) string {
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		return h
+	}
+	return remote
 }

@@ -77,6 +77,8 @@ type Service struct {
 	audit  *audit.Recorder
 	mail   notify.Mailer
 	sms    notify.SMSSender // nil: no SMS codes
+	// failed is told of every failed sign-in (the intrusion detectors).
+	failed func(ip, account string)
 	limits *throttle
 	now    func() time.Time
 	sends  sync.WaitGroup
@@ -106,6 +108,16 @@ func New(cfg Config, db *store.DB, keys *keyring.Keyring, hasher *password.Hashe
 	}
 	return &Service{cfg: cfg, db: db, keys: keys, hasher: hasher, policy: policy, audit: rec, mail: mailer,
 		limits: newThrottle(), now: func() time.Time { return now().UTC() }}
+}
+
+// OnSignInFailed registers a watcher of failed sign-ins (account is ""
+// when the email has no account).
+func (s *Service) OnSignInFailed(fn func(ip, account string)) { s.failed = fn }
+
+func (s *Service) signInFailure(ip, account string) {
+	if s.failed != nil {
+		s.failed(ip, account)
+	}
 }
 
 // WithSMS lets the service text one-time codes.

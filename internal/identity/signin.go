@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"encoding/hex"
 	"database/sql"
 	"errors"
 	"strconv"
@@ -45,6 +46,9 @@ func (s *Service) SignIn(ctx context.Context, email, pw string, m RequestMeta) (
 		s.db.Tx(ctx, func(tx *store.Tx) error {
 			return s.record(ctx, tx, m, "anonymous", "auth.signin", "", audit.Failure, map[string]string{"reason": "unknown_account"})
 		})
+		// Unknown emails still count as distinct targets, by a keyed
+		// pseudonym (credential stuffing mostly misses).
+		s.signInFailure(m.IP, "unknown:"+hex.EncodeToString(s.emailIndex(email)[:8]))
 		return nil, "", ErrInvalidCredentials
 	}
 	if err != nil {
@@ -59,6 +63,7 @@ func (s *Service) SignIn(ctx context.Context, email, pw string, m RequestMeta) (
 		return nil, "", err
 	}
 	if !ok {
+		s.signInFailure(m.IP, id)
 		return nil, "", s.signInFailed(ctx, id, email, m)
 	}
 	if !verified.Valid {

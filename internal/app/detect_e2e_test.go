@@ -1,0 +1,70 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/citadel-store/citadel/internal/apptest"
+	"github.com/citadel-store/citadel/internal/audit"
+	"github.com/citadel-store/citadel/internal/store"
+)
+
+func waitAlert(t *testing.T, s *apptest.Server, kind string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := audit.Recent(t.Context(), s.DB(), 200)
+		for _, e := range entries {
+			if e.Action == "guard.alert" && strings.Contains(e.Body, `"kind":"`+kind+`"`) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %s alert in the audit outbox", kind)
+}
+
+// A scanner (a burst of 404s) is blocked automatically, and other
+// addresses are not; credential stuffing from one address is blocked too.
+func TestDetectorsBlockAttackers(t *testing.T) {
+	s := apptest.StartEngine(t, store.SQLite)
+	scanner := clientFrom(s, "127.0.0.5")
+	blocked := false
+	for i := 0; i < 60 && !blocked; i++ {
+		resp, err := scanner.Get(s.URL + fmt.Sprintf("/admin%d.php", i))
+		if err != nil {
+			blocked = true // refused at accept
+			break
+		}
+		resp.Body.Close()
+		blocked = resp.StatusCode == http.StatusForbidden
+	}
+	if !blocked {
+		t.Fatal("60 probes and the scanner is still served")
+	}
+	waitAlert(t, s, "scanner")
+	if resp, err := clientFrom(s, "127.0.0.6").Get(s.URL + "/"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("an innocent address: %v", err)
+	}
+
+	// Credential stuffing: one address trying many accounts through the
+	// real form is blocked before its tenth attempt.
+	stuffer := clientFrom(s, "127.0.0.7")
+	for i := range 10 {
+		resp, err := stuffer.Get(s.URL + "/signin")
+		if err != nil || resp.StatusCode == http.StatusForbidden {
+			if i < 8 {
+				t.Fatalf("blocked after only %d attempts", i)
+			}
+			waitAlert(t, s, "credential_stuffing")
+			return
+		}
+		resp.Body.Close()
+		form(t, s, stuffer, "/signin", "/signin", url.Values{"email": {fmt.Sprintf("victim%d@example.com", i)}, "password": {"Winter2026!!xx"}})
+	}
+	t.Fatal("ten accounts tried from one address and it is still served")
+}
