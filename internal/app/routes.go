@@ -12,6 +12,7 @@ import (
 	"github.com/citadel-store/citadel/internal/api"
 	"github.com/citadel-store/citadel/internal/guard/limit"
 	"github.com/citadel-store/citadel/internal/guard/reqcheck"
+	"github.com/citadel-store/citadel/internal/guard/respcheck"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/pki"
 	"github.com/citadel-store/citadel/internal/web"
@@ -59,6 +60,12 @@ func (s *Server) publicHandler() (http.Handler, error) {
 		reqcheck.Middleware,
 		httpx.CrossOrigin,
 		s.detector.NotFound(limit.RemoteIP),
+		// Nothing leaves with a card number, a stack trace or a database
+		// error in it, whatever a handler got wrong.
+		respcheck.Middleware(respcheck.Config{
+			RequestID: func(r *http.Request) string { return httpx.RequestIDFrom(r.Context()) },
+			OnMatch:   s.responseBlocked,
+		}),
 	), nil
 }
 

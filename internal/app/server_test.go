@@ -228,6 +228,32 @@ func TestPanicBecomes500WithRequestID(t *testing.T) {
 	}
 }
 
+// A handler that would leak a card number, a stack trace or a database
+// error answers 500 with a request ID instead, and the leak is an event.
+func TestResponseLeakCheck(t *testing.T) {
+	cfg := apptest.Config(t, store.SQLite)
+	s := apptest.StartWith(t, cfg, func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /test/card", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte("<p>your card 4111 1111 1111 1111 is saved</p>"))
+		})
+		mux.HandleFunc("GET /test/sql", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`ERROR:  syntax error at or near "FROM" (SQLSTATE 42601)`))
+		})
+		mux.HandleFunc("GET /test/fine", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte("order 1234567890123 shipped")) // 13 digits, not Luhn-valid as a card
+		})
+	})
+	for _, path := range []string{"/test/card", "/test/sql"} {
+		resp, body := s.Get(t, path)
+		if resp.StatusCode != 500 || strings.Contains(body, "4111") || strings.Contains(body, "SQLSTATE") {
+			t.Fatalf("%s: %d %q", path, resp.StatusCode, body)
+		}
+	}
+	if resp, body := s.Get(t, "/test/fine"); resp.StatusCode != 200 || !strings.Contains(body, "shipped") {
+		t.Fatalf("an ordinary page was stopped: %d", resp.StatusCode)
+	}
+}
+
 // The access log has one JSON line per request with its ID, status and
 // duration, and never a cookie, an Authorization header or a query string.
 func TestAccessLog(t *testing.T) {

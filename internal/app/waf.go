@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/citadel-store/citadel/internal/audit"
+	"github.com/citadel-store/citadel/internal/guard/respcheck"
 	"github.com/citadel-store/citadel/internal/guard/waf"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/store"
@@ -82,4 +83,18 @@ func ip0(remote string) string {
 		return h
 	}
 	return remote
+}
+
+// responseBlocked records a response that the leak check stopped.
+func (s *Server) responseBlocked(e respcheck.Event) {
+	s.log.Error("response blocked", "kind", e.Kind, "path", e.Path, "request_id", e.RequestID, "aborted", e.Aborted)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		return s.svc.audit.Record(ctx, tx, audit.Event{Actor: "system", Action: "guard.response_blocked", Object: truncate(e.Path, 128),
+			Outcome: audit.Denied, RequestID: e.RequestID, Detail: map[string]string{"kind": e.Kind, "aborted": strconv.FormatBool(e.Aborted)}})
+	})
+	if err != nil {
+		s.log.Error("response blocked event", "err", err)
+	}
 }

@@ -5,11 +5,17 @@ package waf
 // level 1, response bodies inspected as recommended), on one core:
 //
 //	go test -run '^$' -bench . -benchmem -cpu 1 ./internal/guard/waf/
+//
+// citadel-full is Citadel's WAF with the fast path off (every request runs
+// the rules); citadel-fastpath repeats the same request, as a browser
+// re-fetching a page does, and is answered by the memo after the first;
+// citadel-fastpath-miss makes every request new (the memo's overhead).
 
 import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -80,23 +86,55 @@ func stockCoraza(b *testing.B) http.Handler {
 	return txhttp.WrapHandler(w, ok200)
 }
 
-func citadel(b *testing.B) http.Handler {
-	w, err := New(Config{})
+func citadel(b *testing.B, cfg Config) (*WAF, http.Handler) {
+	w, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return w.Middleware(ok200)
+	return w, w.Middleware(ok200)
+}
+
+// benchFastPath runs the repeated request through Citadel's WAF with the
+// memo on and reports the share of requests it answered.
+func benchFastPath(b *testing.B, mk func() *http.Request, body string) {
+	w, h := citadel(b, Config{})
+	benchHandler(b, h, mk, body)
+	hits, lookups := w.FastPathStats()
+	b.ReportMetric(100*float64(hits)/float64(max(lookups, 1)), "hit%")
+}
+
+// uniqueQuery makes every request new to the memo: the fast path's cost
+// on a miss (key, lookup, then the full rules).
+func uniqueQuery(mk func() *http.Request) func() *http.Request {
+	n := 0
+	return func() *http.Request {
+		r := mk()
+		n++
+		r.URL.RawQuery = "variant=red&n=" + strconv.Itoa(n)
+		r.RequestURI = r.URL.RequestURI()
+		return r
+	}
 }
 
 func BenchmarkProductGET(b *testing.B) {
 	b.Run("plain", func(b *testing.B) { benchHandler(b, ok200, browserGET, "") })
 	b.Run("stock-coraza", func(b *testing.B) { benchHandler(b, stockCoraza(b), browserGET, "") })
-	b.Run("citadel", func(b *testing.B) { benchHandler(b, citadel(b), browserGET, "") })
+	b.Run("citadel-full", func(b *testing.B) {
+		_, h := citadel(b, Config{NoFastPath: true})
+		benchHandler(b, h, browserGET, "")
+	})
+	b.Run("citadel-fastpath", func(b *testing.B) { benchFastPath(b, browserGET, "") })
+	b.Run("citadel-fastpath-miss", func(b *testing.B) { benchFastPath(b, uniqueQuery(browserGET), "") })
 }
 
 func BenchmarkFormPOST(b *testing.B) {
 	body := checkoutForm.Encode()
 	b.Run("plain", func(b *testing.B) { benchHandler(b, ok200, formPOST, body) })
 	b.Run("stock-coraza", func(b *testing.B) { benchHandler(b, stockCoraza(b), formPOST, body) })
-	b.Run("citadel", func(b *testing.B) { benchHandler(b, citadel(b), formPOST, body) })
+	b.Run("citadel-full", func(b *testing.B) {
+		_, h := citadel(b, Config{NoFastPath: true})
+		benchHandler(b, h, formPOST, body)
+	})
+	b.Run("citadel-fastpath", func(b *testing.B) { benchFastPath(b, formPOST, body) })
+	b.Run("citadel-fastpath-miss", func(b *testing.B) { benchFastPath(b, uniqueQuery(formPOST), body) })
 }

@@ -109,7 +109,7 @@ func (ct *crsTarget) send(c crsStage) (int, error, string) {
 		return 0, err, ""
 	}
 	addr := conn.LocalAddr().String()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second)) // generous: CI runs packages in parallel on 2 cores
 	status := 0
 	_, err = conn.Write(c.Raw)
 	if err == nil {

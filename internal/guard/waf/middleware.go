@@ -21,6 +21,17 @@ func (w *WAF) Middleware(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		var key memoKey
+		memoize := false
+		if w.memo != nil {
+			if body, ok := memoBody(r); ok {
+				key, memoize = w.memo.keyOf(r, body), true
+				if w.memo.has(key) {
+					next.ServeHTTP(rw, r)
+					return
+				}
+			}
+		}
 		tx := w.newT(r)
 		defer w.finish(r, tx)
 		it, err := w.inspectRequest(tx, r)
@@ -36,6 +47,9 @@ func (w *WAF) Middleware(next http.Handler) http.Handler {
 		if it != nil {
 			w.deny(rw, r, it)
 			return
+		}
+		if memoize && tx.Interruption() == nil {
+			w.memo.add(key)
 		}
 		if w.cfg.InspectResponses && tx.IsResponseBodyAccessible() {
 			w.serveInspected(rw, r, tx, next)

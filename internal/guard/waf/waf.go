@@ -69,6 +69,9 @@ type Config struct {
 	CustomRules string
 	// RequestID returns the ID shown on the block page and in events.
 	RequestID func(*http.Request) string
+	// NoFastPath turns off the memo of passing requests (fastpath.go):
+	// every request then runs the whole rule set.
+	NoFastPath bool
 	// OnBlock receives every request that the rules condemn, blocked or
 	// (in detect mode) not. It runs on the request's goroutine.
 	OnBlock func(Event)
@@ -89,6 +92,8 @@ type WAF struct {
 	cfg  Config
 	waf  coraza.WAF
 	newT func(r *http.Request) types.Transaction
+	// memo remembers requests that passed; nil when the fast path is off.
+	memo *memo
 	// observe, when set (tests only), sees every finished transaction.
 	observe func(r *http.Request, tx types.Transaction)
 }
@@ -136,6 +141,7 @@ func New(cfg Config) (*WAF, error) {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	w.waf = cw
+	w.memo = newMemo(cfg)
 	w.newT = func(*http.Request) types.Transaction { return cw.NewTransaction() }
 	if ow, ok := cw.(experimental.WAFWithOptions); ok {
 		w.newT = func(r *http.Request) types.Transaction {
