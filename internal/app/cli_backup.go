@@ -198,3 +198,31 @@ func progressTo(w io.Writer) backup.Progress {
 		last = stage
 	}
 }
+
+// backupSchedule builds serve's scheduled backups from the configuration.
+func (s *Server) backupSchedule() (backup.Schedule, error) {
+	var rs []age.Recipient
+	if s.cfg.BackupRecipient != "" {
+		r, err := age.ParseX25519Recipient(s.cfg.BackupRecipient)
+		if err != nil {
+			return backup.Schedule{}, fmt.Errorf("--backup-recipient: %v", err)
+		}
+		rs = append(rs, r)
+	} else {
+		r, err := age.NewScryptRecipient(string(s.cfg.BackupPassphrase))
+		if err != nil {
+			return backup.Schedule{}, err
+		}
+		rs = append(rs, r)
+	}
+	key, err := backup.LoadOrCreateKey(filepath.Join(s.cfg.Data, "backup-signing.key"))
+	if err != nil {
+		return backup.Schedule{}, err
+	}
+	dir := s.cfg.BackupDir
+	if dir == "" {
+		dir = filepath.Join(s.cfg.Data, "backups")
+	}
+	return backup.Schedule{Dir: dir, Every: s.cfg.BackupEvery, Daily: s.cfg.BackupDaily, Weekly: s.cfg.BackupWeekly,
+		Source: backup.Source{DB: s.db, DSN: s.cfg.DB, DataDir: s.cfg.Data}, Recipients: rs, Key: key, Log: s.log}, nil
+}

@@ -46,6 +46,8 @@ func TestStartupFailures(t *testing.T) {
 		{"fail/data-is-a-file", nil, []string{"serve", "--data", fileNotDir, "--addr", "127.0.0.1:0", "--http-addr", "", "--admin-addr", ""}, 1, "data directory"},
 		{"fail/db-not-answering", nil, []string{"serve", "--data", t.TempDir(), "--db", "postgres://citadel:pw@127.0.0.1:1/x?connect_timeout=1", "--addr", "127.0.0.1:0", "--http-addr", "", "--admin-addr", ""}, 1, "does not answer"},
 		{"fail/unknown-command", nil, []string{"frobnicate"}, 2, "unknown command"},
+		{"fail/backup-schedule-without-key", nil, []string{"serve", "--backup-every", "24h"}, 2, "--backup-every"},
+		{"fail/backup-every-junk", nil, []string{"serve", "--backup-every", "daily"}, 2, "--backup-every"},
 		{"fail/bad-waf-mode", nil, []string{"serve", "--waf", "maybe"}, 2, "--waf"},
 		{"fail/bad-waf-paranoia", nil, []string{"serve", "--waf-paranoia", "5"}, 2, "--waf-paranoia"},
 		{"fail/memory-limit-below-auth", nil, []string{"serve", "--memory-limit-mb", "100", "--auth-memory-mb", "200"}, 2, "--memory-limit-mb"},

@@ -120,6 +120,17 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 		defer s.bgDone.Done()
 		privacy.Run(bg, s.db, privacy.DefaultPeriods, time.Hour, s.log)
 	}()
+	if cfg.BackupEvery > 0 {
+		sched, err := s.backupSchedule()
+		if err != nil {
+			return nil, err
+		}
+		s.bgDone.Add(1)
+		go func() {
+			defer s.bgDone.Done()
+			sched.Run(bg)
+		}()
+	}
 	// Start-up leaves garbage the steady state never needs again (scrypt
 	// over the CA keys alone takes 256 MiB for a moment, compiling the
 	// rule set more): hand it back to the OS now rather than slowly.

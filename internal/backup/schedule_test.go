@@ -1,11 +1,20 @@
 package backup
 
 import (
+	"context"
+	"crypto/ed25519"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"filippo.io/age"
+
+	"github.com/citadel-store/citadel/internal/store"
+	"github.com/citadel-store/citadel/internal/storetest"
 )
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
 // Retention keeps N daily and M weekly (Sunday) backups.
 func TestPrune(t *testing.T) {
@@ -40,5 +49,30 @@ func TestPrune(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "operator-copy.backup")); err != nil {
 		t.Fatal("pruning touched a file it did not make")
+	}
+}
+
+func TestScheduledOnceVerifies(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	key, err := LoadOrCreateKey(filepath.Join(t.TempDir(), "k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := age.GenerateX25519Identity()
+	dir := t.TempDir()
+	s := Schedule{Dir: dir, Daily: 2, Weekly: 1, Source: Source{DB: db, DataDir: t.TempDir()},
+		Recipients: []age.Recipient{id.Recipient()}, Key: key}
+	name, err := s.Once(context.Background(), time.Now().UTC())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := Verify(f, []age.Identity{id}, key.Public().(ed25519.PublicKey))
+	if err != nil || m.Engine != "sqlite" {
+		t.Fatalf("scheduled backup: %v %+v", err, m)
 	}
 }

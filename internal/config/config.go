@@ -45,6 +45,16 @@ type Serve struct {
 	// outbox in the data directory.
 	TwilioSID, TwilioFrom, TwilioURL string
 	TwilioToken                      Secret
+	// Scheduled backups: every BackupEvery into BackupDir (off when
+	// BackupEvery is 0), keeping BackupDaily daily and BackupWeekly weekly,
+	// encrypted to BackupRecipient (an age X25519 public key) or to
+	// CITADEL_BACKUP_PASSPHRASE.
+	BackupDir        string
+	BackupEvery      time.Duration
+	BackupDaily      int
+	BackupWeekly     int
+	BackupRecipient  string
+	BackupPassphrase Secret
 	// RedisURL shares rate limits and blocks between nodes (redis://...).
 	RedisURL string
 	// AdminAllow lists the networks that may reach the admin listener;
@@ -197,6 +207,16 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 		return s, Usage(err)
 	}
 	fs.Int64Var(&s.AuthMemory, "auth-memory-mb", int64(authMem), "memory (MiB) password hashing may use at once; more sign-ins wait or get 429")
+	fs.StringVar(&s.BackupDir, "backup-dir", env("CITADEL_BACKUP_DIR"), "directory for scheduled backups; default <data>/backups (env CITADEL_BACKUP_DIR)")
+	backupEvery := envOr(env, "CITADEL_BACKUP_EVERY", "0")
+	fs.Func("backup-every", "take a backup this often, e.g. 24h; 0 disables (env CITADEL_BACKUP_EVERY)", func(v string) error {
+		backupEvery = v
+		return nil
+	})
+	fs.IntVar(&s.BackupDaily, "backup-keep-daily", 7, "daily scheduled backups to keep")
+	fs.IntVar(&s.BackupWeekly, "backup-keep-weekly", 4, "weekly (Sunday) scheduled backups to keep")
+	fs.StringVar(&s.BackupRecipient, "backup-recipient", env("CITADEL_BACKUP_RECIPIENT"), "age X25519 public key scheduled backups are encrypted to (env CITADEL_BACKUP_RECIPIENT)")
+	s.BackupPassphrase = Secret(env("CITADEL_BACKUP_PASSPHRASE"))
 	fs.StringVar(&s.RedisURL, "redis", env("CITADEL_REDIS"), "redis://host:port/db to share rate limits and blocks between nodes (env CITADEL_REDIS)")
 	adminAllow := envOr(env, "CITADEL_ADMIN_ALLOW", "127.0.0.0/8,::1/128")
 	fs.StringVar(&adminAllow, "admin-allow", adminAllow, "networks allowed on the admin listener, comma-separated CIDRs (env CITADEL_ADMIN_ALLOW)")
@@ -229,6 +249,9 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 	}
 	if fs.NArg() > 0 {
 		return s, Usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if s.BackupEvery, err = time.ParseDuration(backupEvery); err != nil && backupEvery != "0" {
+		return s, Usage(fmt.Errorf("--backup-every %q: %v", backupEvery, err))
 	}
 	for _, c := range strings.Split(adminAllow, ",") {
 		if c = strings.TrimSpace(c); c == "" {
@@ -293,6 +316,14 @@ func (s Serve) Validate() error {
 	}
 	if s.MemoryLimit != 0 && (s.MemoryLimit < 64 || s.MemoryLimit < s.AuthMemory) {
 		return fmt.Errorf("--memory-limit-mb %d: want 0, or at least 64 and at least --auth-memory-mb", s.MemoryLimit)
+	}
+	if s.BackupEvery != 0 {
+		if s.BackupEvery < time.Minute {
+			return fmt.Errorf("--backup-every %s: at least 1m", s.BackupEvery)
+		}
+		if s.BackupRecipient == "" && s.BackupPassphrase == "" {
+			return errors.New("--backup-every needs --backup-recipient or CITADEL_BACKUP_PASSPHRASE")
+		}
 	}
 	if s.RedisURL != "" && !strings.HasPrefix(s.RedisURL, "redis://") && !strings.HasPrefix(s.RedisURL, "rediss://") {
 		return errors.New("--redis: want redis:// or rediss://")
