@@ -23,6 +23,7 @@ commands:
   org       business organizations: create, add-member
   keys      encryption keys: status, rotate, reencrypt, rotate-master
   backup    encrypted, signed backups: create, verify, restore
+  guard     the block list of a running server: list, block, unblock
   version   print the version
 
 Run 'citadel <command> -h' for a command's flags.
@@ -58,6 +59,8 @@ func Main(args []string, env func(string) string, stdout, stderr io.Writer) int 
 		err = cmdKeys(ctx, args[1:], env, stdout, stderr)
 	case "backup":
 		err = cmdBackup(ctx, args[1:], env, stdout, stderr)
+	case "guard":
+		err = cmdGuard(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, VersionString())
 	case "help", "-h", "--help":

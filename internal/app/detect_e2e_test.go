@@ -68,3 +68,49 @@ func TestDetectorsBlockAttackers(t *testing.T) {
 	}
 	t.Fatal("ten accounts tried from one address and it is still served")
 }
+
+// citadel guard block/list/unblock act on a running server through its
+// admin listener, and each change is audited.
+func TestGuardCommands(t *testing.T) {
+	s := apptest.StartEngine(t, store.SQLite)
+	env := map[string]string{"CITADEL_ADMIN_URL": s.AdminURL}
+	data := s.Config.Data
+	if code, _, stderr := run(env, "guard", "block", "127.0.0.8", "--data", data, "--for", "1h", "--reason", "test"); code != 0 {
+		t.Fatalf("block: %s", stderr)
+	}
+	if resp, err := clientFrom(s, "127.0.0.8").Get(s.URL + "/"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("blocked address served: %d", resp.StatusCode)
+		}
+	}
+	code, out, _ := run(env, "guard", "list", "--data", data)
+	if code != 0 || !strings.Contains(out, "127.0.0.8/32") {
+		t.Fatalf("list: %s", out)
+	}
+	for _, tc := range []struct{ name, arg string }{{"fail/not-an-address", "nonsense"}, {"fail/empty", ""}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, _, _ := run(env, "guard", "block", tc.arg, "--data", data); code == 0 {
+				t.Fatal("accepted")
+			}
+		})
+	}
+	if code, _, stderr := run(env, "guard", "unblock", "127.0.0.8", "--data", data); code != 0 {
+		t.Fatalf("unblock: %s", stderr)
+	}
+	resp, err := clientFrom(s, "127.0.0.8").Get(s.URL + "/")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("after unblock: %v", err)
+	}
+	resp.Body.Close()
+	entries, _ := audit.Recent(t.Context(), s.DB(), 50)
+	n := 0
+	for _, e := range entries {
+		if e.Action == "guard.block" || e.Action == "guard.unblock" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d guard events, want 2", n)
+	}
+}

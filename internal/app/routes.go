@@ -76,6 +76,7 @@ func (s *Server) adminHandler() http.Handler {
 	mux.Handle("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	s.guardRoutes(mux)
 	return httpx.Chain(mux,
 		httpx.RequestID,
 		httpx.AccessLog(s.log),
