@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"filippo.io/age"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/citadel-store/citadel/internal/backup"
 	"github.com/citadel-store/citadel/internal/config"
@@ -141,7 +142,22 @@ func cmdBackup(ctx context.Context, args []string, env func(string) string, stdo
 		}
 		fmt.Fprintf(stdout, "restored %s database (schema %d of %d) into %s\n", m.Engine, cur, latest, c.Data)
 		fmt.Fprintln(stdout, "ledger check: not available yet (no ledger in this version)")
-		fmt.Fprintln(stdout, "audit log verification: not available yet (the Merkle log is not built)")
+		if vkey, err := os.ReadFile(auditKeyPath(c.Data) + ".pub"); err == nil {
+			verifier, err := note.NewVerifier(strings.TrimSpace(string(vkey)))
+			if err != nil {
+				return err
+			}
+			bad, err := verifyAuditLog(ctx, c, db, verifier, stderr)
+			if err != nil {
+				return err
+			}
+			if bad >= 0 {
+				return fmt.Errorf("restored, but the audit log differs from its checkpoints at index %d", bad)
+			}
+			fmt.Fprintln(stdout, "audit log verification: every entry matches its signed checkpoints")
+		} else {
+			fmt.Fprintln(stdout, "audit log verification: no checkpoint key in the backup")
+		}
 		fmt.Fprintln(stdout, "start the store with the same master key as before (CITADEL_MASTER_KEY or --master-key-file)")
 		return nil
 	}

@@ -26,6 +26,7 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	mux.HandleFunc("GET /pki/ca.pem", s.caPEM)
 	mux.HandleFunc("GET /pki/crl", s.crl)
 	mux.HandleFunc("POST /pki/ocsp", s.ocsp)
+	mux.Handle("/audit/", publicAudit(s.auditLog.Handler()))
 	web.New(s.svc.identity, s.svc.passkeys, s.log, s.certAccount).Routes(mux)
 	api.New(s.svc.identity, s.log).Routes(mux)
 	if s.opts.TestRoutes != nil {
@@ -77,6 +78,7 @@ func (s *Server) adminHandler() http.Handler {
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	s.guardRoutes(mux)
+	mux.Handle("/audit/", s.auditLog.Handler()) // entry bundles too, fenced
 	return httpx.Chain(mux,
 		httpx.RequestID,
 		httpx.AccessLog(s.log),

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/citadel-store/citadel/internal/audit/tlog"
 	"github.com/citadel-store/citadel/internal/authz"
 	"github.com/citadel-store/citadel/internal/config"
 	"github.com/citadel-store/citadel/internal/guard/detect"
@@ -35,6 +36,7 @@ type Server struct {
 	certs    *pki.Registry
 	svc      *services
 	metrics  *httpx.Metrics
+	auditLog *tlog.Log
 	limiter  *limit.Limiter
 	detector *detect.Detector
 
@@ -85,6 +87,9 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 		return nil, err
 	}
 	s.certs.Audit = s.svc.auditHook()
+	if s.auditLog, err = s.openAuditLog(strings.TrimSuffix(publicURL(s.Addr(), cfg.Hostnames), "/")); err != nil {
+		return nil, err
+	}
 	if cfg.Demo {
 		if err := s.demoAccounts(ctx); err != nil {
 			return nil, fmt.Errorf("demo accounts: %w", err)
@@ -119,6 +124,11 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 	go func() {
 		defer s.bgDone.Done()
 		privacy.Run(bg, s.db, privacy.DefaultPeriods, time.Hour, s.log)
+	}()
+	s.bgDone.Add(1)
+	go func() {
+		defer s.bgDone.Done()
+		s.auditLog.Run(bg, 2*time.Second) // the sequencer: outbox -> Merkle log, checkpoints
 	}()
 	if cfg.BackupEvery > 0 {
 		sched, err := s.backupSchedule()

@@ -66,10 +66,13 @@ func Create(ctx context.Context, w io.Writer, src Source, recipients []age.Recip
 		}
 		paths["db.pgdump"] = p
 	}
-	for _, f := range []string{"root.pem", "intermediate.pem", "root.key.age", "intermediate.key.age"} {
-		p := filepath.Join(src.DataDir, "ca", f)
+	for _, f := range []string{"ca/root.pem", "ca/intermediate.pem", "ca/root.key.age", "ca/intermediate.key.age",
+		// The audit log's checkpoint key: a restored store goes on
+		// signing the same log.
+		"audit-checkpoint.key", "audit-checkpoint.key.pub"} {
+		p := filepath.Join(src.DataDir, filepath.FromSlash(f))
 		if _, err := os.Stat(p); err == nil {
-			paths["ca/"+f] = p
+			paths[f] = p
 		}
 	}
 	var total int64
