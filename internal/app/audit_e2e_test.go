@@ -1,12 +1,18 @@
 package app_test
 
 import (
+	"encoding/base64"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/citadel-store/citadel/internal/apptest"
+	"github.com/citadel-store/citadel/internal/audit/tlog"
 	"github.com/citadel-store/citadel/internal/store"
 	"github.com/citadel-store/citadel/internal/storetest"
 )
@@ -19,14 +25,14 @@ func TestAuditLogEndToEnd(t *testing.T) {
 		t.Run(string(e), func(t *testing.T) {
 			s := apptest.StartEngine(t, e)
 			signUp(t, s, s.NewClient(nil), "audited@example.com", "violet otter ladder 42")
-			var note string
+			var signedNote string
 			deadline := time.Now().Add(10 * time.Second)
 			for {
 				resp, body := s.Get(t, "/audit/checkpoint")
 				var pending int
 				s.DB().QueryRow(t.Context(), `SELECT count(*) FROM audit_outbox WHERE log_index IS NULL`).Scan(&pending)
 				if resp.StatusCode == 200 && strings.Contains(body, "/citadel/audit\n") && pending == 0 {
-					note = body
+					signedNote = body
 					break
 				}
 				if time.Now().After(deadline) {
@@ -34,8 +40,8 @@ func TestAuditLogEndToEnd(t *testing.T) {
 				}
 				time.Sleep(200 * time.Millisecond)
 			}
-			if !strings.Contains(note, "\n\n— ") {
-				t.Fatalf("checkpoint is not a signed note:\n%s", note)
+			if !strings.Contains(signedNote, "\n\n— ") {
+				t.Fatalf("checkpoint is not a signed note:\n%s", signedNote)
 			}
 			if resp, _ := s.Get(t, "/audit/tile/entries/000"); resp.StatusCode != http.StatusNotFound {
 				t.Fatalf("public entry bundle: %d", resp.StatusCode)
@@ -49,6 +55,38 @@ func TestAuditLogEndToEnd(t *testing.T) {
 			}
 			if code, out, stderr := run(nil, args...); code != 0 || !strings.Contains(out, "verified") {
 				t.Fatalf("audit verify: %s %s", out, stderr)
+			}
+			// Evidence bundle: exported, verified offline against the pinned
+			// key, refused when edited.
+			bundle := filepath.Join(t.TempDir(), "entry.json")
+			pub := filepath.Join(s.Config.Data, "audit-checkpoint.key.pub")
+			if code, _, stderr := run(nil, append([]string{"audit", "proof", "0", "--out", bundle}, args[2:]...)...); code != 0 {
+				t.Fatalf("audit proof: %s", stderr)
+			}
+			if code, out, stderr := run(nil, "verify", "audit-bundle", bundle, "--key", pub); code != 0 || !strings.Contains(out, "is in the log") {
+				t.Fatalf("verify bundle: %s %s", out, stderr)
+			}
+			raw, _ := os.ReadFile(bundle)
+			os.WriteFile(bundle+".edited", []byte(strings.Replace(string(raw), `\"outcome\":\"success\"`, `\"outcome\":\"failure\"`, 1)), 0o644)
+			if code, _, _ := run(nil, "verify", "audit-bundle", bundle+".edited", "--key", pub); code == 0 {
+				t.Fatal("an edited bundle verified")
+			}
+			// A witness: first sight, then a rollback it must refuse.
+			state := filepath.Join(t.TempDir(), "witness")
+			watch := []string{"audit", "watch", s.URL, "--key", pub, "--ca", filepath.Join(s.Config.Data, "ca", "root.pem"), "--every", "0", "--state", state}
+			if code, out, stderr := run(nil, watch...); code != 0 {
+				t.Fatalf("witness: %s %s", out, stderr)
+			}
+			pubText, _ := os.ReadFile(pub)
+			origin, _, _ := strings.Cut(string(pubText), "+")
+			signer, _, err := tlog.LoadOrCreateKey(filepath.Join(s.Config.Data, "audit-checkpoint.key"), origin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			future, _ := note.Sign(&note.Note{Text: signer.Name() + "\n1000000\n" + base64.StdEncoding.EncodeToString(make([]byte, 32)) + "\n"}, signer)
+			os.WriteFile(state, future, 0o644)
+			if code, _, stderr := run(nil, watch...); code == 0 || !strings.Contains(stderr, "fork or rollback") {
+				t.Fatalf("witness accepted a rollback: %s", stderr)
 			}
 			// An insider edits an entry.
 			res, err := s.DB().Exec(t.Context(), `UPDATE audit_outbox SET body = replace(body, 'account.register', 'account.nothing') WHERE log_index IS NOT NULL AND action = 'account.register'`)

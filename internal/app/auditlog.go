@@ -57,8 +57,14 @@ func publicAudit(h http.Handler) http.Handler {
 // cmdAudit: `citadel audit verify` recomputes the tree from the stored
 // entries and checks every checkpoint; it names the first bad index.
 func cmdAudit(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "proof" {
+		return cmdAuditProof(ctx, args[1:], env, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "watch" {
+		return cmdAuditWatch(ctx, args[1:], env, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stderr, "usage: citadel audit verify [--data D] [--db URL] [--key FILE.pub]")
+		fmt.Fprintln(stderr, "usage: citadel audit verify|proof N|watch URL [flags]")
 		return usageErr("unknown or missing audit command")
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)

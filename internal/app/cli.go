@@ -24,7 +24,8 @@ commands:
   keys      encryption keys: status, rotate, reencrypt, rotate-master
   backup    encrypted, signed backups: create, verify, restore
   guard     the block list of a running server: list, block, unblock
-  audit     the tamper-evident audit log: verify
+  audit     the tamper-evident audit log: verify, proof N, watch URL
+  verify    check evidence offline: audit-bundle FILE
   version   print the version
 
 Run 'citadel <command> -h' for a command's flags.
@@ -64,6 +65,8 @@ func Main(args []string, env func(string) string, stdout, stderr io.Writer) int 
 		err = cmdGuard(ctx, args[1:], env, stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, args[1:], env, stdout, stderr)
+	case "verify":
+		err = cmdVerify(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, VersionString())
 	case "help", "-h", "--help":
