@@ -69,7 +69,10 @@ func TestBundle(t *testing.T) {
 	}{
 		{"fail/edited-entry", func(b tlog.Bundle) tlog.Bundle { b.Entry = strings.Replace(b.Entry, "{", "{ ", 1); return b }},
 		{"fail/other-index", func(b tlog.Bundle) tlog.Bundle { b.Index = 18; return b }},
-		{"fail/edited-checkpoint", func(b tlog.Bundle) tlog.Bundle { b.Checkpoint = strings.Replace(b.Checkpoint, "\n40\n", "\n41\n", 1); return b }},
+		{"fail/edited-checkpoint", func(b tlog.Bundle) tlog.Bundle {
+			b.Checkpoint = strings.Replace(b.Checkpoint, "\n40\n", "\n41\n", 1)
+			return b
+		}},
 		{"fail/proof-dropped", func(b tlog.Bundle) tlog.Bundle { b.Proof = b.Proof[1:]; return b }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
