@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,5 +102,67 @@ func TestAuditLogEndToEnd(t *testing.T) {
 				t.Fatalf("tampered log verified: %d %s", code, stderr)
 			}
 		})
+	}
+}
+
+// The auditor's console: an auditor (after the second factor) searches
+// the log and downloads a proof that verifies; a customer is refused.
+func TestAuditorConsole(t *testing.T) {
+	s := apptest.StartEngine(t, store.SQLite)
+	data := s.Config.Data
+	const pw = "violet otter ladder 42"
+	code, out, stderr := run(nil, "user", "create", "--data", data, "--email", "auditor@example.com", "--role", "auditor")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	u, _ := url.Parse(strings.TrimSpace(out[strings.Index(out, "https://"):]))
+	c := s.NewClient(nil)
+	form(t, s, c, u.RequestURI(), "/enrol", url.Values{"token": {u.Query().Get("token")}, "password": {pw}})
+	form(t, s, c, "/signin", "/signin", url.Values{"email": {"auditor@example.com"}, "password": {pw}})
+	form(t, s, c, "/signin/mfa", "/signin/mfa/email", nil)
+	form(t, s, c, "/signin/mfa", "/signin/mfa", url.Values{"method": {"email"}, "code": {mailedCode(t, s, "auditor@example.com")}})
+	deadline := time.Now().Add(10 * time.Second)
+	var body string
+	for {
+		var resp *http.Response
+		resp, body = do(t, c, "GET", s.URL+"/audit/console?action=auth.signin", nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("console: %d", resp.StatusCode)
+		}
+		if strings.Contains(body, "/audit/console/proof/") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no sign-in entry reached the console")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	i := strings.Index(body, "/audit/console/proof/")
+	link := body[i : i+strings.IndexByte(body[i:], '"')]
+	var raw string
+	for {
+		var resp *http.Response
+		resp, raw = do(t, c, "GET", s.URL+link, nil)
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("proof: %d", resp.StatusCode)
+		}
+		time.Sleep(200 * time.Millisecond) // until a checkpoint covers it
+	}
+	pub, _ := os.ReadFile(filepath.Join(data, "audit-checkpoint.key.pub"))
+	if _, b, err := tlog.VerifyBundle([]byte(raw), strings.TrimSpace(string(pub))); err != nil || !strings.Contains(b.Entry, "auth.signin") {
+		t.Fatalf("downloaded proof: %v", err)
+	}
+	if r, _ := do(t, c, "GET", s.URL+"/audit/console?from=yesterday", nil); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad date: %d", r.StatusCode)
+	}
+	// fail/customer-reads-audit-log
+	cust := s.NewClient(nil)
+	signUp(t, s, cust, "nosy@example.com", pw)
+	form(t, s, cust, "/signin", "/signin", url.Values{"email": {"nosy@example.com"}, "password": {pw}})
+	if r, _ := do(t, cust, "GET", s.URL+"/audit/console", nil); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("customer on the audit console: %d", r.StatusCode)
 	}
 }

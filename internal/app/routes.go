@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/citadel-store/citadel/internal/api"
@@ -27,7 +29,9 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	mux.HandleFunc("GET /pki/crl", s.crl)
 	mux.HandleFunc("POST /pki/ocsp", s.ocsp)
 	mux.Handle("/audit/", publicAudit(s.auditLog.Handler()))
-	web.New(s.svc.identity, s.svc.passkeys, s.log, s.certAccount).Routes(mux)
+	auditKey, _ := os.ReadFile(auditKeyPath(s.cfg.Data) + ".pub")
+	web.New(s.svc.identity, s.svc.passkeys, s.log, s.certAccount).
+		WithAudit(s.auditLog, strings.TrimSpace(string(auditKey))).Routes(mux)
 	api.New(s.svc.identity, s.log).Routes(mux)
 	if s.opts.TestRoutes != nil {
 		s.opts.TestRoutes(mux)

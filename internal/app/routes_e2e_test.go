@@ -24,6 +24,7 @@ func TestNonPublicRoutesRefuseGuests(t *testing.T) {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
 		path = strings.ReplaceAll(path, "{handle}", "ses_aaaaaaaaaaaaaaaaaaaaaaaaaa")
 		path = strings.ReplaceAll(path, "{id}", "tok_aaaaaaaaaaaaaaaaaaaaaaaaaa")
+		path = strings.ReplaceAll(path, "{index}", "0")
 		t.Run("fail/guest"+strings.ReplaceAll(path, "/", "-"), func(t *testing.T) {
 			var req *http.Request
 			if method == "GET" {

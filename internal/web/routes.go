@@ -77,6 +77,10 @@ func (p *Pages) Table() []Route {
 		self("POST /account/export/download", authz.PrivacyExportSelf, p.exportDownload),
 		self("GET /account/delete", authz.AccountReadSelf, p.deleteForm),
 		self("POST /account/delete", authz.PrivacyEraseSelf, p.deleteAccount),
+		// The auditor's console: read-only, every entry linked to its proof.
+		{Pattern: "GET /audit/console", Action: authz.AuditRead, handler: p.auditConsole},
+		{Pattern: "GET /audit/console/proof/{index}", Action: authz.AuditRead, handler: p.auditProof},
+		{Pattern: "GET /audit/console/export", Action: authz.AuditRead, handler: p.auditExport},
 		self("GET /account/email", authz.AccountCredentials, p.emailForm),
 		self("POST /account/email", authz.AccountCredentials, p.emailChange),
 		self("GET /account/password", authz.AccountCredentials, p.passwordForm),
@@ -102,6 +106,9 @@ func (p *Pages) Table() []Route {
 func (p *Pages) authorize(rt Route) http.Handler {
 	if p.keys == nil && strings.Contains(rt.Pattern, "passkey") {
 		return http.HandlerFunc(p.notFound) // passkeys are off on this store
+	}
+	if p.auditLog == nil && strings.HasPrefix(rt.Pattern, "GET /audit/") {
+		return http.HandlerFunc(p.notFound)
 	}
 	if rt.Public {
 		return rt.handler

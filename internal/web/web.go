@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/citadel-store/citadel/internal/audit/tlog"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/identity"
 	"github.com/citadel-store/citadel/internal/identity/passkey"
@@ -32,6 +33,9 @@ type Pages struct {
 	id   *identity.Service
 	log  *slog.Logger
 	keys *passkey.Service
+	// auditLog and auditKey serve the auditor's console (nil: no console).
+	auditLog *tlog.Log
+	auditKey string
 	// certAccount names the account the request's verified, unrevoked
 	// client certificate is bound to, or "".
 	certAccount func(*http.Request) string
