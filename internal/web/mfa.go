@@ -110,6 +110,15 @@ func (p *Pages) requireSession(w http.ResponseWriter, r *http.Request) *identity
 	return s
 }
 
+// postedSession checks a form post (size, CSRF) and the session behind
+// it; on failure it has answered and returns nil.
+func (p *Pages) postedSession(w http.ResponseWriter, r *http.Request) *identity.Session {
+	if !p.parseForm(w, r) {
+		return nil
+	}
+	return p.requireSession(w, r)
+}
+
 // localPath keeps a ?next= target on this site: a path, never a URL or
 // a protocol-relative //host.
 func localPath(next, fallback string) string {
@@ -130,10 +139,7 @@ func (p *Pages) stepUpForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) stepUp(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -146,10 +152,7 @@ func (p *Pages) stepUp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) stepUpEmail(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -175,10 +178,7 @@ func (p *Pages) secondFactorSMS(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) stepUpSMS(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}

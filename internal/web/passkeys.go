@@ -39,10 +39,7 @@ func (p *Pages) passkeysPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -55,10 +52,7 @@ func (p *Pages) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) passkeyRegister(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -75,10 +69,7 @@ func (p *Pages) passkeyRegister(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) passkeyRemove(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}

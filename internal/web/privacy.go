@@ -28,10 +28,7 @@ func (p *Pages) privacyPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) consentsUpdate(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -45,10 +42,7 @@ func (p *Pages) consentsUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) exportRequest(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -72,10 +66,7 @@ func (p *Pages) exportForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) exportDownload(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -103,10 +94,7 @@ func (p *Pages) deleteForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) deleteAccount(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}

@@ -24,10 +24,7 @@ func (p *Pages) securityPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) totpBegin(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -86,10 +83,7 @@ func (p *Pages) totpQR(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) totpConfirm(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -116,10 +110,7 @@ func (p *Pages) totpConfirm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) totpRemove(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -148,10 +139,7 @@ func (p *Pages) passwordForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) passwordChange(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -190,10 +178,7 @@ func (p *Pages) emailForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) emailChange(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -219,10 +204,7 @@ func (p *Pages) emailChange(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) phoneSet(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -245,10 +227,7 @@ func (p *Pages) phoneSet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) phoneConfirm(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}

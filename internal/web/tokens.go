@@ -37,10 +37,7 @@ func (p *Pages) renderTokens(w http.ResponseWriter, r *http.Request, s *identity
 }
 
 func (p *Pages) tokenCreate(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
@@ -76,10 +73,7 @@ func isUserError(err error) bool {
 }
 
 func (p *Pages) tokenRevoke(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.requireSession(w, r)
+	s := p.postedSession(w, r)
 	if s == nil {
 		return
 	}
