@@ -84,6 +84,14 @@ func TestGuardCommands(t *testing.T) {
 			t.Fatalf("blocked address served: %d", resp.StatusCode)
 		}
 	}
+	// fail/cross-site-post-to-admin: a page elsewhere cannot make the
+	// operator's browser change the block list.
+	req, _ := http.NewRequest("POST", s.AdminURL+"/guard/unblock", strings.NewReader("prefix=127.0.0.8"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, _ := s.Do(t, req); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site post to the admin listener: %d", resp.StatusCode)
+	}
 	code, out, _ := run(env, "guard", "list", "--data", data)
 	if code != 0 || !strings.Contains(out, "127.0.0.8/32") {
 		t.Fatalf("list: %s", out)

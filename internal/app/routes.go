@@ -90,6 +90,9 @@ func (s *Server) adminHandler() http.Handler {
 		httpx.HSTS,
 		httpx.Recover(s.log),
 		s.adminFence,
+		// A browser on the operator's machine must not be made to post
+		// here from another site (the block list changes state).
+		httpx.CrossOrigin,
 	)
 }
 
