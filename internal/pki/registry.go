@@ -243,9 +243,15 @@ func (r *Registry) CRL(ctx context.Context) ([]byte, error) {
 
 // OCSP answers a DER OCSP request from the records.
 func (r *Registry) OCSP(ctx context.Context, reqDER []byte) ([]byte, error) {
-	return r.ca.OCSPResponse(reqDER, func(serial *big.Int) (bool, time.Time, int, bool) {
+	// A failed lookup must not pass for "unknown": the answer is then an
+	// error (500), and the client tries again.
+	var lookupErr error
+	resp, err := r.ca.OCSPResponse(reqDER, func(serial *big.Int) (bool, time.Time, int, bool) {
 		rec, err := r.Lookup(ctx, serial)
 		if err != nil {
+			if !errors.Is(err, ErrUnknownSerial) {
+				lookupErr = err
+			}
 			return false, time.Time{}, 0, false
 		}
 		if rec.RevokedAt != nil {
@@ -253,6 +259,10 @@ func (r *Registry) OCSP(ctx context.Context, reqDER []byte) ([]byte, error) {
 		}
 		return false, time.Time{}, 0, true
 	})
+	if lookupErr != nil {
+		return nil, fmt.Errorf("pki: OCSP lookup: %w", lookupErr)
+	}
+	return resp, err
 }
 
 // Revocation reasons by the names RFC 5280 gives them.
