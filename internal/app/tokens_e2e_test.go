@@ -40,6 +40,10 @@ func TestAPITokenLifecycle(t *testing.T) {
 	if !strings.HasPrefix(resp.Header.Get("Location"), "/account/stepup") {
 		t.Fatalf("token without step-up: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	// fail/sms-code-without-a-phone: a clear refusal, not an error.
+	if r, _ := form(t, s, c, "/account/stepup", "/account/stepup/sms", nil); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("SMS code without a phone: %d", r.StatusCode)
+	}
 	form(t, s, c, "/account/stepup", "/account/stepup/email", nil)
 	form(t, s, c, "/account/stepup", "/account/stepup", url.Values{"method": {"email"}, "code": {mailedCode(t, s, email)}})
 

@@ -85,21 +85,6 @@ func (p *Pages) factorError(w http.ResponseWriter, r *http.Request, err error, s
 	return true
 }
 
-func (p *Pages) secondFactorEmail(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.pending(r)
-	if s == nil {
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
-	}
-	if p.factorError(w, r, p.id.SendEmailCode(r.Context(), s, p.meta(r)), s, "Second step", "/signin/mfa") {
-		return
-	}
-	http.Redirect(w, r, "/signin/mfa?sent=1", http.StatusSeeOther)
-}
-
 // requireSession answers with a redirect to sign-in when there is no
 // session, and returns nil then.
 func (p *Pages) requireSession(w http.ResponseWriter, r *http.Request) *identity.Session {
@@ -151,39 +136,34 @@ func (p *Pages) stepUp(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostFormValue("next"), "/account/security"), http.StatusSeeOther)
 }
 
-func (p *Pages) stepUpEmail(w http.ResponseWriter, r *http.Request) {
-	s := p.postedSession(w, r)
-	if s == nil {
-		return
+// sendCode answers "email me a code" and "text me a code", both at the
+// second step of sign-in (a pending session) and at step-up (a full one).
+func (p *Pages) sendCode(channel string, stepUp bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var s *identity.Session
+		title, action, done := "Second step", "/signin/mfa", "/signin/mfa?sent="+channel
+		if stepUp {
+			if s = p.postedSession(w, r); s == nil {
+				return
+			}
+			title, action = "Confirm it is you", "/account/stepup"
+			done = "/account/stepup?sent=" + channel + "&next=" + url.QueryEscape(localPath(r.PostFormValue("next"), "/account/security"))
+		} else {
+			if !p.parseForm(w, r) {
+				return
+			}
+			if s = p.pending(r); s == nil {
+				http.Redirect(w, r, "/signin", http.StatusSeeOther)
+				return
+			}
+		}
+		send := p.id.SendEmailCode
+		if channel == identity.MethodSMS {
+			send = p.id.SendSMSCode
+		}
+		if p.factorError(w, r, send(r.Context(), s, p.meta(r)), s, title, action) {
+			return
+		}
+		http.Redirect(w, r, done, http.StatusSeeOther)
 	}
-	if p.factorError(w, r, p.id.SendEmailCode(r.Context(), s, p.meta(r)), s, "Confirm it is you", "/account/stepup") {
-		return
-	}
-	http.Redirect(w, r, "/account/stepup?sent=1&next="+url.QueryEscape(localPath(r.PostFormValue("next"), "/account/security")), http.StatusSeeOther)
-}
-
-func (p *Pages) secondFactorSMS(w http.ResponseWriter, r *http.Request) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	s := p.pending(r)
-	if s == nil {
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
-	}
-	if p.factorError(w, r, p.id.SendSMSCode(r.Context(), s, p.meta(r)), s, "Second step", "/signin/mfa") {
-		return
-	}
-	http.Redirect(w, r, "/signin/mfa?sent=sms", http.StatusSeeOther)
-}
-
-func (p *Pages) stepUpSMS(w http.ResponseWriter, r *http.Request) {
-	s := p.postedSession(w, r)
-	if s == nil {
-		return
-	}
-	if p.factorError(w, r, p.id.SendSMSCode(r.Context(), s, p.meta(r)), s, "Confirm it is you", "/account/stepup") {
-		return
-	}
-	http.Redirect(w, r, "/account/stepup?sent=sms&next="+url.QueryEscape(localPath(r.PostFormValue("next"), "/account/security")), http.StatusSeeOther)
 }

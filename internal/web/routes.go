@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/citadel-store/citadel/internal/authz"
+	"github.com/citadel-store/citadel/internal/identity"
 )
 
 // Route is one entry of the HTML surface's route table: every route is
@@ -40,8 +41,8 @@ func (p *Pages) Table() []Route {
 		// The second step of sign-in checks the pending session itself.
 		pub("GET /signin/mfa", p.secondFactorForm),
 		pub("POST /signin/mfa", p.secondFactor),
-		pub("POST /signin/mfa/email", p.secondFactorEmail),
-		pub("POST /signin/mfa/sms", p.secondFactorSMS),
+		pub("POST /signin/mfa/email", p.sendCode(identity.MethodEmail, false)),
+		pub("POST /signin/mfa/sms", p.sendCode(identity.MethodSMS, false)),
 		// Passkeys: passwordless sign-in, and the second factor or step-up
 		// (these check the pending or full session themselves).
 		pub("POST /signin/passkey/options", p.passkeySigninOptions),
@@ -54,8 +55,8 @@ func (p *Pages) Table() []Route {
 		self("GET /account/security", authz.AccountReadSelf, p.securityPage),
 		self("GET /account/stepup", authz.AccountReadSelf, p.stepUpForm),
 		self("POST /account/stepup", authz.AccountReadSelf, p.stepUp),
-		self("POST /account/stepup/email", authz.AccountReadSelf, p.stepUpEmail),
-		self("POST /account/stepup/sms", authz.AccountReadSelf, p.stepUpSMS),
+		self("POST /account/stepup/email", authz.AccountReadSelf, p.sendCode(identity.MethodEmail, true)),
+		self("POST /account/stepup/sms", authz.AccountReadSelf, p.sendCode(identity.MethodSMS, true)),
 		self("POST /account/phone", authz.AccountCredentials, p.phoneSet),
 		self("POST /account/phone/confirm", authz.AccountCredentials, p.phoneConfirm),
 		self("POST /account/totp/begin", authz.AccountCredentials, p.totpBegin),

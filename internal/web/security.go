@@ -29,15 +29,7 @@ func (p *Pages) totpBegin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err := p.id.BeginTOTP(r.Context(), s, p.meta(r))
-	if errors.Is(err, identity.ErrStepUpRequired) {
-		p.stepUpRedirect(w, r, "/account/security")
-		return
-	}
-	if err != nil {
-		p.serverError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/account/totp", http.StatusSeeOther)
+	p.changed(w, r, err, "/account/security", "/account/totp")
 }
 
 func (p *Pages) totpPage(w http.ResponseWriter, r *http.Request) {
@@ -114,16 +106,7 @@ func (p *Pages) totpRemove(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	err := p.id.RemoveTOTP(r.Context(), s, p.meta(r))
-	if errors.Is(err, identity.ErrStepUpRequired) {
-		p.stepUpRedirect(w, r, "/account/security")
-		return
-	}
-	if err != nil {
-		p.serverError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/account/security", http.StatusSeeOther)
+	p.changed(w, r, p.id.RemoveTOTP(r.Context(), s, p.meta(r)), "/account/security", "/account/security")
 }
 
 func (p *Pages) passwordForm(w http.ResponseWriter, r *http.Request) {
@@ -244,4 +227,17 @@ func (p *Pages) phoneConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/account/security", http.StatusSeeOther)
+}
+
+// changed finishes a sensitive change: to the step-up page (then back to
+// retry) when it needs a fresh factor, to done when it went through.
+func (p *Pages) changed(w http.ResponseWriter, r *http.Request, err error, retry, done string) {
+	switch {
+	case errors.Is(err, identity.ErrStepUpRequired):
+		p.stepUpRedirect(w, r, retry)
+	case err != nil:
+		p.serverError(w, r, err)
+	default:
+		http.Redirect(w, r, done, http.StatusSeeOther)
+	}
 }
