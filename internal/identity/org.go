@@ -76,3 +76,22 @@ func (s *Service) AccountIDByEmail(ctx context.Context, email string) (string, e
 func (a *Account) CertSatisfied(certAccount string) bool {
 	return !a.RequireClientCert || (certAccount != "" && certAccount == a.ID)
 }
+
+// SetMerchant makes an account work for a merchant: its merchant roles
+// then reach that merchant's products and orders, and no other's.
+func (s *Service) SetMerchant(ctx context.Context, account, merchant string, m RequestMeta) error {
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE accounts SET merchant_id = ?, kind = 'merchant', updated_at = ? WHERE id = ?
+			AND EXISTS (SELECT 1 FROM merchants WHERE id = ?)`, merchant, store.Micros(s.now()), account, merchant)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return store.ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL`, store.Micros(s.now()), account); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, m, "system", "merchant.member_added", account, audit.Success, map[string]string{"merchant": merchant})
+	})
+}
