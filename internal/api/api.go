@@ -1,11 +1,14 @@
-// Package api serves Citadel's JSON API under /api/v1. Clients
-// authenticate with a personal access token (Authorization: Bearer), each
-// call is limited to the token's scopes and then decided by authz on the
-// object; errors are {"error":{"code":"...","message":"..."}}.
+// Package api serves Citadel's JSON API under /api/v1. The catalog and
+// search are public; everything else needs a personal access token
+// (Authorization: Bearer), is limited to the token's scopes, and is then
+// decided by authz on the object itself. Errors are
+// {"error":{"code":"...","message":"..."}}; the OpenAPI 3.1 document at
+// /api/v1/openapi.json lists exactly the routes of Table (a test holds
+// the two together).
 package api
 
 import (
-	"encoding/json"
+	_ "embed"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -14,29 +17,49 @@ import (
 
 	"github.com/citadel-store/citadel/internal/authz"
 	"github.com/citadel-store/citadel/internal/httpx"
+	"github.com/citadel-store/citadel/internal/idempotency"
 	"github.com/citadel-store/citadel/internal/identity"
 )
 
+//go:embed openapi.json
+var openAPIDoc []byte
+
 // API holds the JSON handlers' dependencies.
 type API struct {
-	id  *identity.Service
-	log *slog.Logger
+	id   *identity.Service
+	idem *idempotency.Store
+	log  *slog.Logger
+	now  func() time.Time
 }
 
 // New builds the API surface.
-func New(id *identity.Service, log *slog.Logger) *API { return &API{id: id, log: log} }
+func New(id *identity.Service, idem *idempotency.Store, log *slog.Logger) *API {
+	return &API{id: id, idem: idem, log: log, now: time.Now}
+}
 
-// Route is one entry of the API's route table, with the action it needs.
+// Call is what a handler learns about the caller: the token's principal
+// (nil on public routes) and the actor authz decides for.
+type Call struct {
+	P     *identity.APIPrincipal
+	Actor authz.Actor
+}
+
+// Route is one entry of the API's route table. A public route needs no
+// token (Action is then what any guest may do); an idempotent route
+// honours the Idempotency-Key header.
 type Route struct {
-	Pattern string
-	Action  authz.Action
-	handler func(w http.ResponseWriter, r *http.Request, p *identity.APIPrincipal)
+	Pattern    string
+	Action     authz.Action
+	Public     bool
+	Idempotent bool
+	handler    func(w http.ResponseWriter, r *http.Request, c *Call)
 }
 
 // Table lists the API routes.
 func (a *API) Table() []Route {
 	return []Route{
-		{"GET /api/v1/me", authz.AccountReadSelf, a.me},
+		{Pattern: "GET /api/v1/openapi.json", Action: authz.CatalogRead, Public: true, handler: a.openAPI},
+		{Pattern: "GET /api/v1/me", Action: authz.AccountReadSelf, handler: a.me},
 	}
 }
 
@@ -50,48 +73,73 @@ func (a *API) Routes(mux *http.ServeMux) {
 	})
 }
 
+// authorize authenticates the caller, checks the token's scope and that
+// the actor's roles reach the action at all (the handler decides again on
+// the object it loads), then runs the handler, through the idempotency
+// store when the route and the request ask for it.
 func (a *API) authorize(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="citadel"`)
-			httpx.WriteError(w, http.StatusUnauthorized, "unauthenticated", "send a personal access token as Authorization: Bearer")
-			return
+		c := &Call{Actor: authz.Actor{Anonymous: true}}
+		if !rt.Public || r.Header.Get("Authorization") != "" {
+			p, ok := a.authenticate(w, r)
+			if !ok {
+				return
+			}
+			if !p.Can(rt.Action) {
+				httpx.WriteError(w, http.StatusForbidden, "insufficient_scope", "the token lacks the scope "+string(rt.Action))
+				return
+			}
+			c.P, c.Actor = p, p.Account.Actor(time.Time{})
 		}
-		p, err := a.id.AuthenticateAPIToken(r.Context(), strings.TrimSpace(tok))
-		if errors.Is(err, identity.ErrInvalidAPIToken) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="citadel", error="invalid_token"`)
-			httpx.WriteError(w, http.StatusUnauthorized, "invalid_token", err.Error())
-			return
-		}
-		if err != nil {
-			a.log.Error("api auth", "err", err, "request_id", httpx.RequestIDFrom(r.Context()))
-			httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal error; request ID "+httpx.RequestIDFrom(r.Context()))
-			return
-		}
-		if !p.Can(rt.Action) {
-			httpx.WriteError(w, http.StatusForbidden, "insufficient_scope", "the token lacks the scope "+string(rt.Action))
-			return
-		}
-		actor := p.Account.Actor(time.Time{})
-		d := authz.Decide(actor, rt.Action, authz.Object{Kind: "account", ID: actor.AccountID, OwnerID: actor.AccountID}, time.Now())
-		if !d.Allowed() {
+		if d := authz.Decide(c.Actor, rt.Action, selfObject(c.Actor), a.now()); !d.Allowed() {
+			a.log.Warn("api authz denied", "reason", d.Reason(), "request_id", httpx.RequestIDFrom(r.Context()))
 			httpx.WriteError(w, http.StatusForbidden, "forbidden", "not allowed")
 			return
 		}
-		rt.handler(w, r, p)
+		key := r.Header.Get("Idempotency-Key")
+		if !rt.Idempotent || key == "" || c.P == nil {
+			rt.handler(w, r, c)
+			return
+		}
+		a.idempotent(w, r, c, key, rt.handler)
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+// selfObject is the object a route-level check decides on: the actor's
+// own account, organization and merchant. It answers "can this actor's
+// roles do this action at all"; handlers decide again on the real object.
+func selfObject(a authz.Actor) authz.Object {
+	return authz.Object{Kind: "route", ID: a.AccountID, OwnerID: a.AccountID, OrgID: a.OrgID, MerchantID: a.MerchantID}
 }
 
-func (a *API) me(w http.ResponseWriter, r *http.Request, p *identity.APIPrincipal) {
+func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (*identity.APIPrincipal, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="citadel"`)
+		httpx.WriteError(w, http.StatusUnauthorized, "unauthenticated", "send a personal access token as Authorization: Bearer")
+		return nil, false
+	}
+	p, err := a.id.AuthenticateAPIToken(r.Context(), strings.TrimSpace(tok))
+	if errors.Is(err, identity.ErrInvalidAPIToken) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="citadel", error="invalid_token"`)
+		httpx.WriteError(w, http.StatusUnauthorized, "invalid_token", err.Error())
+		return nil, false
+	}
+	if err != nil {
+		a.internal(w, r, err)
+		return nil, false
+	}
+	return p, true
+}
+
+func (a *API) openAPI(w http.ResponseWriter, r *http.Request, _ *Call) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(openAPIDoc)
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request, c *Call) {
 	writeJSON(w, http.StatusOK, map[string]any{
-		"id": p.Account.ID, "email": p.Account.Email, "roles": p.Account.Roles, "token": p.TokenID, "scopes": p.Scopes,
+		"id": c.P.Account.ID, "email": c.P.Account.Email, "roles": c.P.Account.Roles, "token": c.P.TokenID, "scopes": c.P.Scopes,
 	})
 }
