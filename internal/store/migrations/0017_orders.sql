@@ -8,7 +8,10 @@ CREATE TABLE warehouses (
 	country TEXT NOT NULL,
 	created_at BIGINT NOT NULL
 );
+CREATE INDEX warehouses_merchant ON warehouses (merchant_id, created_at);
 
+-- Every change to a variant's stock rows also sets variants.available and
+-- products.in_stock, in the same transaction (internal/inventory).
 CREATE TABLE stock (
 	variant_id TEXT NOT NULL REFERENCES variants (id),
 	warehouse_id TEXT NOT NULL REFERENCES warehouses (id),
@@ -17,6 +20,7 @@ CREATE TABLE stock (
 	updated_at BIGINT NOT NULL,
 	PRIMARY KEY (variant_id, warehouse_id)
 );
+CREATE INDEX stock_warehouse ON stock (warehouse_id);
 
 CREATE TABLE carts (
 	id TEXT PRIMARY KEY,                -- crt_...
@@ -29,6 +33,8 @@ CREATE TABLE cart_items (
 	cart_id TEXT NOT NULL REFERENCES carts (id),
 	variant_id TEXT NOT NULL REFERENCES variants (id),
 	quantity INTEGER NOT NULL CHECK (quantity > 0 AND quantity <= 10000),
+	seen_price BIGINT NOT NULL,         -- unit price shown when added: checkout refuses a higher one
+	seen_currency TEXT NOT NULL,
 	added_at BIGINT NOT NULL,
 	PRIMARY KEY (cart_id, variant_id)
 );
@@ -54,6 +60,7 @@ CREATE TABLE orders (
 	tracking TEXT,
 	cancel_reason TEXT,
 	expires_at BIGINT,                  -- pending_payment only: when the reservation lapses
+	stock_state TEXT NOT NULL,          -- reserved | released | shipped: what the lines hold in stock
 	created_at BIGINT NOT NULL,
 	updated_at BIGINT NOT NULL
 );
@@ -88,6 +95,7 @@ CREATE TABLE order_events (
 	from_status TEXT NOT NULL,          -- "" for creation
 	to_status TEXT NOT NULL,
 	actor TEXT NOT NULL,                -- account ID or "system"
+	actor_kind TEXT NOT NULL,           -- buyer | merchant | system | support
 	note TEXT NOT NULL DEFAULT '',
 	at BIGINT NOT NULL,
 	PRIMARY KEY (order_id, seq)
