@@ -16,9 +16,13 @@ import (
 	"time"
 
 	"github.com/citadel-store/citadel/internal/authz"
+	"github.com/citadel-store/citadel/internal/cart"
+	"github.com/citadel-store/citadel/internal/catalog"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/idempotency"
 	"github.com/citadel-store/citadel/internal/identity"
+	"github.com/citadel-store/citadel/internal/inventory"
+	"github.com/citadel-store/citadel/internal/order"
 )
 
 //go:embed openapi.json
@@ -30,6 +34,18 @@ type API struct {
 	idem *idempotency.Store
 	log  *slog.Logger
 	now  func() time.Time
+
+	// The store: nil until WithCommerce.
+	catalog   *catalog.Service
+	inventory *inventory.Service
+	carts     *cart.Service
+	orders    *order.Service
+}
+
+// WithCommerce adds the store's routes.
+func (a *API) WithCommerce(cat *catalog.Service, inv *inventory.Service, carts *cart.Service, orders *order.Service) *API {
+	a.catalog, a.inventory, a.carts, a.orders = cat, inv, carts, orders
+	return a
 }
 
 // New builds the API surface.
@@ -55,12 +71,18 @@ type Route struct {
 	handler    func(w http.ResponseWriter, r *http.Request, c *Call)
 }
 
-// Table lists the API routes.
+// Table lists the API routes: this file's, then one list per surface
+// (public.go, cart.go, orders.go, merchant_*.go).
 func (a *API) Table() []Route {
-	return []Route{
+	rts := []Route{
 		{Pattern: "GET /api/v1/openapi.json", Action: authz.CatalogRead, Public: true, handler: a.openAPI},
 		{Pattern: "GET /api/v1/me", Action: authz.AccountReadSelf, handler: a.me},
 	}
+	for _, surface := range [][]Route{a.catalogRoutes(), a.cartRoutes(), a.orderRoutes(),
+		a.merchantProductRoutes(), a.merchantStockRoutes(), a.merchantOrderRoutes()} {
+		rts = append(rts, surface...)
+	}
+	return rts
 }
 
 // Routes registers the API, and a JSON 404 for anything else under it.

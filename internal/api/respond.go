@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/citadel-store/citadel/internal/httpx"
@@ -21,31 +22,43 @@ type apiError struct {
 	status  int
 	code    string
 	message string
+	field   string // the request field at fault, "" for none
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
 
 func badRequest(code, format string, args ...any) *apiError {
-	return &apiError{http.StatusBadRequest, code, fmt.Sprintf(format, args...)}
+	return &apiError{status: http.StatusBadRequest, code: code, message: fmt.Sprintf(format, args...)}
 }
 
 // decode reads exactly one JSON object into v: at most maxBody bytes,
 // valid UTF-8, no unknown fields, nothing after it.
 func decode(r *http.Request, v any) *apiError {
+	body, e := readBody(r)
+	if e != nil {
+		return e
+	}
+	return decodeBytes(body, v)
+}
+
+// readBody is decode's reading half: the content type must be JSON (or
+// unstated) and the body at most maxBody bytes. Handlers whose parser is
+// also fuzzed call it, then the parser.
+func readBody(r *http.Request) ([]byte, *apiError) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" && !bytes.HasPrefix([]byte(ct), []byte("application/json;")) {
-		return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json"}
+		return nil, &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", message: "send application/json"}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		if httpx.IsTooLarge(err) {
-			return &apiError{http.StatusRequestEntityTooLarge, "too_large", "the request body is too large"}
+			return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large", message: "the request body is too large"}
 		}
-		return badRequest("bad_body", "the request body could not be read")
+		return nil, badRequest("bad_body", "the request body could not be read")
 	}
 	if len(body) > maxBody {
-		return &apiError{http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the request body exceeds %d bytes", maxBody)}
+		return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large", message: fmt.Sprintf("the request body exceeds %d bytes", maxBody)}
 	}
-	return decodeBytes(body, v)
+	return body, nil
 }
 
 // decodeBytes is decode's parser, apart so fuzz tests can reach it.
@@ -64,7 +77,13 @@ func decodeBytes(body []byte, v any) *apiError {
 		case errors.As(err, &syn):
 			return badRequest("malformed_json", "malformed JSON at byte %d", syn.Offset)
 		case errors.As(err, &typ):
-			return badRequest("invalid_field", "field %q must be a %s", typ.Field, typ.Type)
+			field := typ.Field
+			if len(field) > 100 { // a map key is part of it
+				field = strings.ToValidUTF8(field[:100], "")
+			}
+			e := badRequest("invalid_field", "field %q must be a %s", field, typ.Type)
+			e.field = field
+			return e
 		default:
 			// Unknown fields and the like: the decoder's message names
 			// the field, quoted, and nothing of ours.
@@ -92,7 +111,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(body, '\n'))
 }
 
+// writeAPIError answers e; an error about one field names it in
+// "field", next to code and message.
 func writeAPIError(w http.ResponseWriter, e *apiError) {
+	if e.field != "" {
+		writeFieldError(w, e)
+		return
+	}
 	httpx.WriteError(w, e.status, e.code, e.message)
 }
 

@@ -21,6 +21,7 @@ commands:
   ca        the built-in certificate authority: root, issue-server, revoke, list, crl
   user      create an account with a role and print its enrolment link
   org       business organizations: create, add-member
+  merchant  merchants: create, add-member, list
   keys      encryption keys: status, rotate, reencrypt, rotate-master
   backup    encrypted, signed backups: create, verify, restore
   guard     the block list of a running server: list, block, unblock
@@ -57,6 +58,8 @@ func Main(args []string, env func(string) string, stdout, stderr io.Writer) int 
 		err = cmdUser(ctx, args[1:], env, stdout, stderr)
 	case "org":
 		err = cmdOrg(ctx, args[1:], env, stdout, stderr)
+	case "merchant":
+		err = cmdMerchant(ctx, args[1:], env, stdout, stderr)
 	case "keys":
 		err = cmdKeys(ctx, args[1:], env, stdout, stderr)
 	case "backup":

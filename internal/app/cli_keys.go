@@ -13,6 +13,7 @@ import (
 	"github.com/citadel-store/citadel/internal/audit"
 	"github.com/citadel-store/citadel/internal/config"
 	"github.com/citadel-store/citadel/internal/keyring"
+	"github.com/citadel-store/citadel/internal/order"
 	"github.com/citadel-store/citadel/internal/store"
 )
 
@@ -140,6 +141,7 @@ func registerSealedColumns(k *keyring.Keyring) error {
 		{Table: "audit_outbox", Column: "ip_ct", IDColumn: "id", FieldColumn: "ip", Class: keyring.Confidential},
 		{Table: "mfa_totp", Column: "secret_ct", IDColumn: "account_id", FieldColumn: "secret", Class: keyring.Restricted},
 		{Table: "email_changes", Column: "new_email_ct", IDColumn: "account_id", FieldColumn: "new_email", Class: keyring.Confidential},
+		order.SealedColumn,
 	} {
 		if err := k.RegisterColumn(c); err != nil {
 			return err

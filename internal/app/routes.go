@@ -16,7 +16,6 @@ import (
 	"github.com/citadel-store/citadel/internal/guard/reqcheck"
 	"github.com/citadel-store/citadel/internal/guard/respcheck"
 	"github.com/citadel-store/citadel/internal/httpx"
-	"github.com/citadel-store/citadel/internal/idempotency"
 	"github.com/citadel-store/citadel/internal/pki"
 	"github.com/citadel-store/citadel/internal/web"
 )
@@ -32,8 +31,10 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	mux.Handle("/audit/", publicAudit(s.auditLog.Handler()))
 	auditKey, _ := os.ReadFile(auditKeyPath(s.cfg.Data) + ".pub")
 	web.New(s.svc.identity, s.svc.passkeys, s.log, s.certAccount).
-		WithAudit(s.auditLog, strings.TrimSpace(string(auditKey))).Routes(mux)
-	api.New(s.svc.identity, idempotency.New(s.db, s.svc.keys), s.log).Routes(mux)
+		WithAudit(s.auditLog, strings.TrimSpace(string(auditKey))).
+		WithCommerce(s.svc.catalog, s.svc.inventory, s.svc.carts, s.svc.orders).Routes(mux)
+	api.New(s.svc.identity, s.svc.idem, s.log).
+		WithCommerce(s.svc.catalog, s.svc.inventory, s.svc.carts, s.svc.orders).Routes(mux)
 	if s.opts.TestRoutes != nil {
 		s.opts.TestRoutes(mux)
 	}

@@ -94,6 +94,9 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 		if err := s.demoAccounts(ctx); err != nil {
 			return nil, fmt.Errorf("demo accounts: %w", err)
 		}
+		if err := s.demoCatalog(ctx); err != nil {
+			return nil, fmt.Errorf("demo catalog: %w", err)
+		}
 	}
 	cert, err := s.serverCertificate(ctx)
 	if err != nil {
@@ -129,6 +132,11 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 	go func() {
 		defer s.bgDone.Done()
 		s.auditLog.Run(bg, 2*time.Second) // the sequencer: outbox -> Merkle log, checkpoints
+	}()
+	s.bgDone.Add(1)
+	go func() {
+		defer s.bgDone.Done()
+		s.commerceJobs(bg, time.Minute)
 	}()
 	if cfg.BackupEvery > 0 {
 		sched, err := s.backupSchedule()
@@ -378,6 +386,7 @@ func (s *Server) demoAccounts(ctx context.Context) error {
 	for _, d := range []demoAccount{
 		{role: authz.Customer, email: "shopper@demo.citadel.test"},
 		{role: authz.PlatformAdmin, email: "admin@demo.citadel.test"},
+		{role: authz.MerchantOwner, email: demoMerchants[0].owner},
 	} {
 		pw, _, err := s.svc.identity.EnsureDemoAccount(ctx, d.email, d.role)
 		if err != nil {
@@ -387,4 +396,27 @@ func (s *Server) demoAccounts(ctx context.Context) error {
 		s.demo = append(s.demo, d)
 	}
 	return nil
+}
+
+// commerceJobs runs the store's housekeeping every period: unpaid orders
+// past their payment window are cancelled (their stock returns), and
+// idempotency keys older than a day are forgotten.
+func (s *Server) commerceJobs(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		if n, err := s.svc.orders.ExpireUnpaid(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			s.log.Error("expiring unpaid orders", "err", err)
+		} else if n > 0 {
+			s.log.Info("expired unpaid orders", "count", n)
+		}
+		if _, err := s.svc.idem.Purge(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("purging idempotency keys", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -12,12 +12,17 @@ import (
 	"time"
 
 	"github.com/citadel-store/citadel/internal/audit"
+	"github.com/citadel-store/citadel/internal/cart"
+	"github.com/citadel-store/citadel/internal/catalog"
 	"github.com/citadel-store/citadel/internal/config"
+	"github.com/citadel-store/citadel/internal/idempotency"
 	"github.com/citadel-store/citadel/internal/identity"
 	"github.com/citadel-store/citadel/internal/identity/passkey"
 	"github.com/citadel-store/citadel/internal/identity/password"
+	"github.com/citadel-store/citadel/internal/inventory"
 	"github.com/citadel-store/citadel/internal/keyring"
 	"github.com/citadel-store/citadel/internal/notify"
+	"github.com/citadel-store/citadel/internal/order"
 	"github.com/citadel-store/citadel/internal/store"
 )
 
@@ -52,6 +57,12 @@ type services struct {
 	identity *identity.Service
 	passkeys *passkey.Service
 	outbox   string // file outbox directory, when mail is not sent by SMTP
+
+	catalog   *catalog.Service
+	inventory *inventory.Service
+	carts     *cart.Service
+	orders    *order.Service
+	idem      *idempotency.Store
 }
 
 func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB, baseURL string, stdout io.Writer) (*services, error) {
@@ -111,6 +122,13 @@ func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB,
 			return sv.audit.Record(ctx, tx, audit.Event{Actor: e.AccountID, Action: e.Action, Object: e.CredentialID, Outcome: audit.Success})
 		})
 	}
+	sv.catalog = catalog.New(db)
+	sv.inventory = inventory.New(db, nil)
+	sv.carts = cart.New(db, nil)
+	sv.orders = order.New(order.Config{PaymentTTL: cfg.PaymentTTL, Record: func(ctx context.Context, tx *store.Tx, actor, action, object string, detail map[string]string) error {
+		return sv.audit.Record(ctx, tx, audit.Event{Actor: actor, Action: action, Object: object, Outcome: audit.Success, Detail: detail})
+	}}, db, keys, sv.inventory, sv.carts)
+	sv.idem = idempotency.New(db, keys)
 	return sv, nil
 }
 

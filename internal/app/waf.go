@@ -28,6 +28,9 @@ func (s *Server) newWAF() (func(http.Handler) http.Handler, error) {
 		ParanoiaLevel: s.cfg.WAFParanoia,
 		RequestID:     func(r *http.Request) string { return httpx.RequestIDFrom(r.Context()) },
 		OnBlock:       s.wafEvent,
+		// The JSON API is REST-shaped: cart lines are PATCHed and
+		// DELETEd, stock PUT. Everything else still refuses them.
+		AllowedMethods: []string{"GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"},
 	})
 	if err != nil {
 		return nil, err

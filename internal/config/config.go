@@ -67,6 +67,8 @@ type Serve struct {
 	WAFParanoia int
 	// AuthMemory bounds the memory password hashing may take at once.
 	AuthMemory int64
+	// PaymentTTL is how long an unpaid order holds its stock.
+	PaymentTTL time.Duration
 	// MemoryLimit is the Go runtime's soft memory limit (MiB): the garbage
 	// collector works harder as the heap nears it.
 	MemoryLimit int64
@@ -243,6 +245,11 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 		return s, Usage(err)
 	}
 	fs.Int64Var(&s.MaxBodyBytes, "max-body-bytes", int64(maxBody), "largest request body accepted")
+	paymentTTL, err := envDuration(env, "CITADEL_PAYMENT_TTL", 30*time.Minute)
+	if err != nil {
+		return s, Usage(err)
+	}
+	fs.DurationVar(&s.PaymentTTL, "payment-ttl", paymentTTL, "how long an unpaid order holds its stock before it is cancelled (env CITADEL_PAYMENT_TTL)")
 	fs.DurationVar(&s.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish at shutdown")
 	if err := fs.Parse(args); err != nil {
 		return s, Usage(err)
@@ -310,6 +317,9 @@ func (s Serve) Validate() error {
 	}
 	if s.ShutdownTimeout <= 0 || s.ShutdownTimeout > 10*time.Minute {
 		return fmt.Errorf("--shutdown-timeout %s: want more than 0 and at most 10m", s.ShutdownTimeout)
+	}
+	if s.PaymentTTL < time.Minute || s.PaymentTTL > 7*24*time.Hour {
+		return fmt.Errorf("--payment-ttl %s: want 1m to 168h", s.PaymentTTL)
 	}
 	if s.AuthMemory < 32 || s.AuthMemory > 16384 {
 		return fmt.Errorf("--auth-memory-mb %d: want 32 to 16384", s.AuthMemory)
@@ -437,3 +447,15 @@ func redactURL(u string) string {
 
 // Env is the process environment, for callers outside tests.
 func Env(k string) string { return os.Getenv(k) }
+
+func envDuration(env func(string) string, k string, def time.Duration) (time.Duration, error) {
+	v := env(k)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q: not a duration (like 30m)", k, v)
+	}
+	return d, nil
+}

@@ -97,7 +97,17 @@ func (p *Pages) Table() []Route {
 	} {
 		rs = append(rs, pub("GET "+l.path, p.tokenForm(l.title, l.action)), pub("POST "+l.path, p.tokenSubmit))
 	}
-	return rs
+	rs = append(rs, p.shopRoutes()...)
+	return append(rs, p.merchantRoutes()...)
+}
+
+// RouteObject is the object a route-level check decides on: the actor's
+// own account, organization and merchant. It answers "can this actor's
+// roles do this action at all"; handlers that touch an order, a product
+// or a cart decide again on that object, with its owner loaded from the
+// database.
+func RouteObject(a authz.Actor) authz.Object {
+	return authz.Object{Kind: "route", ID: a.AccountID, OwnerID: a.AccountID, OrgID: a.OrgID, MerchantID: a.MerchantID}
 }
 
 // authorize wraps a non-public route: no session sends the person to
@@ -121,7 +131,7 @@ func (p *Pages) authorize(rt Route) http.Handler {
 			return
 		}
 		actor := s.Actor()
-		d := authz.Decide(actor, rt.Action, authz.Object{Kind: "account", ID: actor.AccountID, OwnerID: actor.AccountID}, time.Now())
+		d := authz.Decide(actor, rt.Action, RouteObject(actor), time.Now())
 		switch {
 		case d.Allowed():
 			rt.handler(w, r)

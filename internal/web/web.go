@@ -12,9 +12,13 @@ import (
 	"net/http"
 
 	"github.com/citadel-store/citadel/internal/audit/tlog"
+	"github.com/citadel-store/citadel/internal/cart"
+	"github.com/citadel-store/citadel/internal/catalog"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/identity"
 	"github.com/citadel-store/citadel/internal/identity/passkey"
+	"github.com/citadel-store/citadel/internal/inventory"
+	"github.com/citadel-store/citadel/internal/order"
 )
 
 //go:embed templates/*.html
@@ -39,6 +43,19 @@ type Pages struct {
 	// certAccount names the account the request's verified, unrevoked
 	// client certificate is bound to, or "".
 	certAccount func(*http.Request) string
+
+	// The store: nil until WithCommerce.
+	catalog   *catalog.Service
+	inventory *inventory.Service
+	carts     *cart.Service
+	orders    *order.Service
+}
+
+// WithCommerce adds the store's pages: catalog, search, cart, checkout,
+// orders and the merchant back office.
+func (p *Pages) WithCommerce(cat *catalog.Service, inv *inventory.Service, carts *cart.Service, orders *order.Service) *Pages {
+	p.catalog, p.inventory, p.carts, p.orders = cat, inv, carts, orders
+	return p
 }
 
 // New parses the embedded templates; a template error is a build defect,

@@ -60,3 +60,10 @@ CREATE TABLE product_images (
 	created_at BIGINT NOT NULL
 );
 CREATE INDEX product_images_product ON product_images (product_id, position);
+
+-- Listings and search sort by newest or by price over active products and
+-- filter on merchant, category, currency, price and stock. These indexes
+-- hold every column those filters read, so a page is found by walking one
+-- index in order without reading the (wide) product rows it skips.
+CREATE INDEX products_newest ON products (status, created_at, id, merchant_id, category_id, currency, min_price, in_stock);
+CREATE INDEX products_cheapest ON products (status, min_price, id, merchant_id, category_id, currency, in_stock, created_at);
