@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/citadel-store/citadel/internal/httpx"
@@ -43,7 +44,9 @@ func field(r *http.Request, name string, limit int) (string, bool) {
 }
 
 func (p *Pages) signinForm(w http.ResponseWriter, r *http.Request) {
-	p.render(w, http.StatusOK, "signin.html", p.newPage(w, r, "Sign in"))
+	pg := p.newPage(w, r, "Sign in")
+	pg.Form["next"] = localPath(r.URL.Query().Get("next"), "")
+	p.render(w, http.StatusOK, "signin.html", pg)
 }
 
 func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
@@ -51,6 +54,8 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := p.newPage(w, r, "Sign in")
+	next := localPath(r.PostFormValue("next"), "")
+	pg.Form["next"] = next
 	email, ok1 := field(r, "email", 254)
 	pw, ok2 := field(r, "password", 1024)
 	if ok1 {
@@ -79,10 +84,14 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	setSession(w, sess, secret)
 	if sess.Pending {
-		http.Redirect(w, r, "/signin/mfa", http.StatusSeeOther)
+		to := "/signin/mfa"
+		if next != "" {
+			to += "?next=" + url.QueryEscape(next)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, localPath(next, "/account"), http.StatusSeeOther)
 }
 
 func (p *Pages) signout(w http.ResponseWriter, r *http.Request) {

@@ -66,7 +66,7 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setSession(w, full, secret)
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, localPath(r.PostFormValue("next"), "/account"), http.StatusSeeOther)
 }
 
 // factorError answers a failed factor check; it reports whether it did.

@@ -29,7 +29,7 @@ func (p *Pages) Table() []Route {
 		return Route{Pattern: pattern, Action: a, handler: h}
 	}
 	rs := []Route{
-		pub("GET /{$}", p.home),
+		pub("GET /{$}", p.shopHome),
 		pub("/", p.notFound),
 		pub("GET /signin", p.signinForm),
 		pub("POST /signin", p.signin),
