@@ -22,6 +22,7 @@ commands:
   user      create an account with a role and print its enrolment link
   org       business organizations: create, add-member
   merchant  merchants: create, add-member, list
+  ledger    the double-entry ledger: check
   keys      encryption keys: status, rotate, reencrypt, rotate-master
   backup    encrypted, signed backups: create, verify, restore
   guard     the block list of a running server: list, block, unblock
@@ -60,6 +61,8 @@ func Main(args []string, env func(string) string, stdout, stderr io.Writer) int 
 		err = cmdOrg(ctx, args[1:], env, stdout, stderr)
 	case "merchant":
 		err = cmdMerchant(ctx, args[1:], env, stdout, stderr)
+	case "ledger":
+		err = cmdLedger(ctx, args[1:], env, stdout, stderr)
 	case "keys":
 		err = cmdKeys(ctx, args[1:], env, stdout, stderr)
 	case "backup":

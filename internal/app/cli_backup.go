@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"flag"
 	"fmt"
+	"github.com/citadel-store/citadel/internal/money"
 	"io"
 	"os"
 	"path/filepath"
@@ -141,7 +142,15 @@ func cmdBackup(ctx context.Context, args []string, env func(string) string, stdo
 			return err
 		}
 		fmt.Fprintf(stdout, "restored %s database (schema %d of %d) into %s\n", m.Engine, cur, latest, c.Data)
-		fmt.Fprintln(stdout, "ledger check: not available yet (no ledger in this version)")
+		switch {
+		case cur < ledgerSchema:
+			fmt.Fprintln(stdout, "ledger check: the backup predates the ledger (schema < 18); nothing to check")
+		default:
+			if err := money.Check(ctx, db); err != nil {
+				return fmt.Errorf("restored, but the ledger check failed: %w", err)
+			}
+			fmt.Fprintln(stdout, "ledger check: every entry balanced, every balance equal to its lines, escrow equal to the orders it holds")
+		}
 		if vkey, err := os.ReadFile(auditKeyPath(c.Data) + ".pub"); err == nil {
 			verifier, err := note.NewVerifier(strings.TrimSpace(string(vkey)))
 			if err != nil {
@@ -242,3 +251,6 @@ func (s *Server) backupSchedule() (backup.Schedule, error) {
 	return backup.Schedule{Dir: dir, Every: s.cfg.BackupEvery, Daily: s.cfg.BackupDaily, Weekly: s.cfg.BackupWeekly,
 		Source: backup.Source{DB: s.db, DSN: s.cfg.DB, DataDir: s.cfg.Data}, Recipients: rs, Key: key, Log: s.log}, nil
 }
+
+// ledgerSchema is the migration that created the ledger.
+const ledgerSchema = 18

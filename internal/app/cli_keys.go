@@ -14,6 +14,7 @@ import (
 	"github.com/citadel-store/citadel/internal/config"
 	"github.com/citadel-store/citadel/internal/keyring"
 	"github.com/citadel-store/citadel/internal/order"
+	"github.com/citadel-store/citadel/internal/payment"
 	"github.com/citadel-store/citadel/internal/store"
 )
 
@@ -143,6 +144,11 @@ func registerSealedColumns(k *keyring.Keyring) error {
 		{Table: "email_changes", Column: "new_email_ct", IDColumn: "account_id", FieldColumn: "new_email", Class: keyring.Confidential},
 		order.SealedColumn,
 	} {
+		if err := k.RegisterColumn(c); err != nil {
+			return err
+		}
+	}
+	for _, c := range payment.SealedColumns {
 		if err := k.RegisterColumn(c); err != nil {
 			return err
 		}

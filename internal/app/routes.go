@@ -32,7 +32,8 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	auditKey, _ := os.ReadFile(auditKeyPath(s.cfg.Data) + ".pub")
 	web.New(s.svc.identity, s.svc.passkeys, s.log, s.certAccount).
 		WithAudit(s.auditLog, strings.TrimSpace(string(auditKey))).
-		WithCommerce(s.svc.catalog, s.svc.inventory, s.svc.carts, s.svc.orders).Routes(mux)
+		WithCommerce(s.svc.catalog, s.svc.inventory, s.svc.carts, s.svc.orders).
+		WithPayments(s.svc.payments, s.svc.vault, s.svc.acquirer, s.svc.escrow).Routes(mux)
 	api.New(s.svc.identity, s.svc.idem, s.log).
 		WithCommerce(s.svc.catalog, s.svc.inventory, s.svc.carts, s.svc.orders).Routes(mux)
 	if s.opts.TestRoutes != nil {

@@ -399,8 +399,10 @@ func (s *Server) demoAccounts(ctx context.Context) error {
 }
 
 // commerceJobs runs the store's housekeeping every period: unpaid orders
-// past their payment window are cancelled (their stock returns), and
-// idempotency keys older than a day are forgotten.
+// past their payment window are cancelled (their stock returns),
+// idempotency keys older than a day are forgotten, payments whose answer
+// was lost are settled with the acquirer, queued refunds are sent, and
+// escrow is released to merchants once the dispute window has passed.
 func (s *Server) commerceJobs(ctx context.Context, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
@@ -412,6 +414,14 @@ func (s *Server) commerceJobs(ctx context.Context, period time.Duration) {
 		}
 		if _, err := s.svc.idem.Purge(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("purging idempotency keys", "err", err)
+		}
+		if _, err := s.svc.payments.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("reconciling payments", "err", err)
+		}
+		if n, err := s.svc.escrow.ReleaseDue(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			s.log.Error("releasing escrow", "err", err)
+		} else if n > 0 {
+			s.log.Info("released escrow", "orders", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -15,6 +15,7 @@ import (
 	"github.com/citadel-store/citadel/internal/cart"
 	"github.com/citadel-store/citadel/internal/catalog"
 	"github.com/citadel-store/citadel/internal/config"
+	"github.com/citadel-store/citadel/internal/escrow"
 	"github.com/citadel-store/citadel/internal/idempotency"
 	"github.com/citadel-store/citadel/internal/identity"
 	"github.com/citadel-store/citadel/internal/identity/passkey"
@@ -23,6 +24,7 @@ import (
 	"github.com/citadel-store/citadel/internal/keyring"
 	"github.com/citadel-store/citadel/internal/notify"
 	"github.com/citadel-store/citadel/internal/order"
+	"github.com/citadel-store/citadel/internal/payment"
 	"github.com/citadel-store/citadel/internal/store"
 )
 
@@ -63,6 +65,11 @@ type services struct {
 	carts     *cart.Service
 	orders    *order.Service
 	idem      *idempotency.Store
+
+	vault    *payment.Vault
+	acquirer *payment.Simulator
+	payments *payment.Service
+	escrow   *escrow.Service
 }
 
 func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB, baseURL string, stdout io.Writer) (*services, error) {
@@ -125,10 +132,24 @@ func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB,
 	sv.catalog = catalog.New(db)
 	sv.inventory = inventory.New(db, nil)
 	sv.carts = cart.New(db, nil)
-	sv.orders = order.New(order.Config{PaymentTTL: cfg.PaymentTTL, Record: func(ctx context.Context, tx *store.Tx, actor, action, object string, detail map[string]string) error {
+	record := func(ctx context.Context, tx *store.Tx, actor, action, object string, detail map[string]string) error {
 		return sv.audit.Record(ctx, tx, audit.Event{Actor: actor, Action: action, Object: object, Outcome: audit.Success, Detail: detail})
-	}}, db, keys, sv.inventory, sv.carts)
+	}
+	sv.orders = order.New(order.Config{PaymentTTL: cfg.PaymentTTL, Record: record}, db, keys, sv.inventory, sv.carts)
 	sv.idem = idempotency.New(db, keys)
+	// Payments go to the built-in simulated acquirer: a development and
+	// test stand-in that speaks an acquirer's shape (authorise, capture,
+	// refund, void, idempotency keys). A real provider plugs in here.
+	sv.vault = payment.NewVault(db, keys, nil)
+	sv.acquirer = payment.NewSimulator(db, nil)
+	sv.payments = payment.New(payment.Config{Record: record}, db, sv.orders, sv.vault, sv.acquirer)
+	fee := cfg.PlatformFeeBPS
+	if fee == 0 {
+		fee = escrow.NoFee // the operator said none; escrow's zero means its default
+	}
+	if sv.escrow, err = escrow.New(escrow.Config{ReleaseAfter: cfg.EscrowRelease, FeeBPS: fee, Record: record}, db, sv.orders, sv.payments); err != nil {
+		return nil, err
+	}
 	return sv, nil
 }
 

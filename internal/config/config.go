@@ -69,6 +69,11 @@ type Serve struct {
 	AuthMemory int64
 	// PaymentTTL is how long an unpaid order holds its stock.
 	PaymentTTL time.Duration
+	// EscrowRelease is how long after delivery the buyer may dispute
+	// before escrow pays the merchant; PlatformFeeBPS is the platform's
+	// fee at release in basis points (500 is 5 %; 0 or -1 for none).
+	EscrowRelease  time.Duration
+	PlatformFeeBPS int64
 	// MemoryLimit is the Go runtime's soft memory limit (MiB): the garbage
 	// collector works harder as the heap nears it.
 	MemoryLimit int64
@@ -250,6 +255,16 @@ func ParseServe(args []string, env func(string) string, out io.Writer) (Serve, e
 		return s, Usage(err)
 	}
 	fs.DurationVar(&s.PaymentTTL, "payment-ttl", paymentTTL, "how long an unpaid order holds its stock before it is cancelled (env CITADEL_PAYMENT_TTL)")
+	release, err := envDuration(env, "CITADEL_ESCROW_RELEASE", 10*24*time.Hour)
+	if err != nil {
+		return s, Usage(err)
+	}
+	fs.DurationVar(&s.EscrowRelease, "escrow-release", release, "how long after delivery a buyer may dispute before escrow pays the merchant (env CITADEL_ESCROW_RELEASE)")
+	fee, err := envInt(env, "CITADEL_PLATFORM_FEE_BPS", 500)
+	if err != nil {
+		return s, Usage(err)
+	}
+	fs.Int64Var(&s.PlatformFeeBPS, "platform-fee-bps", int64(fee), "platform fee taken at escrow release, in basis points (500 = 5 %; 0 for none)")
 	fs.DurationVar(&s.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish at shutdown")
 	if err := fs.Parse(args); err != nil {
 		return s, Usage(err)
@@ -317,6 +332,12 @@ func (s Serve) Validate() error {
 	}
 	if s.ShutdownTimeout <= 0 || s.ShutdownTimeout > 10*time.Minute {
 		return fmt.Errorf("--shutdown-timeout %s: want more than 0 and at most 10m", s.ShutdownTimeout)
+	}
+	if s.EscrowRelease < time.Hour || s.EscrowRelease > 180*24*time.Hour {
+		return fmt.Errorf("--escrow-release %s: want 1h to 4320h", s.EscrowRelease)
+	}
+	if s.PlatformFeeBPS < -1 || s.PlatformFeeBPS > 10_000 {
+		return fmt.Errorf("--platform-fee-bps %d: want -1 (none) to 10000", s.PlatformFeeBPS)
 	}
 	if s.PaymentTTL < time.Minute || s.PaymentTTL > 7*24*time.Hour {
 		return fmt.Errorf("--payment-ttl %s: want 1m to 168h", s.PaymentTTL)

@@ -98,6 +98,7 @@ func (p *Pages) Table() []Route {
 		rs = append(rs, pub("GET "+l.path, p.tokenForm(l.title, l.action)), pub("POST "+l.path, p.tokenSubmit))
 	}
 	rs = append(rs, p.shopRoutes()...)
+	rs = append(rs, p.payRoutes()...)
 	return append(rs, p.merchantRoutes()...)
 }
 

@@ -49,6 +49,7 @@ type Pages struct {
 	inventory *inventory.Service
 	carts     *cart.Service
 	orders    *order.Service
+	pay       payments
 }
 
 // WithCommerce adds the store's pages: catalog, search, cart, checkout,
