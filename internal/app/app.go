@@ -36,6 +36,8 @@ type Options struct {
 	InsecureSMTP bool
 	// SMS replaces the configured text-message sender.
 	SMS notify.SMSSender
+	// LoadTest lifts the rate limits, for load generators only.
+	LoadTest bool
 }
 
 // prepareDataDir creates the data directory (0700) and proves it writable,
