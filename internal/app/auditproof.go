@@ -77,8 +77,13 @@ func cmdAuditProof(ctx context.Context, args []string, env func(string) string, 
 // cmdVerify: `citadel verify audit-bundle FILE [--key K]` checks an
 // evidence bundle offline.
 func cmdVerify(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "receipt" || args[0] == "contract") {
+		return cmdVerifyEvidence(args, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "audit-bundle" {
-		fmt.Fprintln(stderr, "usage: citadel verify audit-bundle FILE [--key VERIFIER-KEY-OR-FILE]")
+		fmt.Fprintln(stderr, "usage: citadel verify audit-bundle FILE [--key VERIFIER-KEY-OR-FILE]\n"+
+			"       citadel verify receipt FILE --key RECEIPT-KEY-OR-FILE\n"+
+			"       citadel verify contract FILE --key RECEIPT-KEY-OR-FILE --ca ROOT.pem")
 		return usageErr("unknown or missing verify command")
 	}
 	fs := flag.NewFlagSet("verify audit-bundle", flag.ContinueOnError)
