@@ -26,6 +26,7 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /pki/ca.pem", s.caPEM)
+	mux.HandleFunc("GET /.well-known/citadel-receipt-key", s.receiptKey)
 	mux.HandleFunc("GET /pki/crl", s.crl)
 	mux.HandleFunc("POST /pki/ocsp", s.ocsp)
 	mux.Handle("/audit/", publicAudit(s.auditLog.Handler()))
@@ -33,7 +34,10 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	web.New(s.svc.identity, s.svc.passkeys, s.log, s.certAccount).
 		WithAudit(s.auditLog, strings.TrimSpace(string(auditKey))).
 		WithCommerce(s.svc.catalog, s.svc.inventory, s.svc.carts, s.svc.orders).
-		WithPayments(s.svc.payments, s.svc.vault, s.svc.acquirer, s.svc.escrow).Routes(mux)
+		WithPayments(s.svc.payments, s.svc.vault, s.svc.acquirer, s.svc.escrow).
+		WithReceipts(func(ctx context.Context, buyer, checkout string) ([]byte, error) {
+			return receiptFor(ctx, s.db, buyer, checkout)
+		}).Routes(mux)
 	api.New(s.svc.identity, s.svc.idem, s.log).
 		WithCommerce(s.svc.catalog, s.svc.inventory, s.svc.carts, s.svc.orders).Routes(mux)
 	if s.opts.TestRoutes != nil {

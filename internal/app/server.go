@@ -87,6 +87,7 @@ func Start(ctx context.Context, cfg config.Serve, o Options, stdout, stderr io.W
 		return nil, err
 	}
 	s.certs.Audit = s.svc.auditHook()
+	s.svc.receipts.log = s.log
 	if s.auditLog, err = s.openAuditLog(strings.TrimSuffix(publicURL(s.Addr(), cfg.Hostnames), "/")); err != nil {
 		return nil, err
 	}

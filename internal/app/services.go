@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -70,6 +71,7 @@ type services struct {
 	acquirer *payment.Simulator
 	payments *payment.Service
 	escrow   *escrow.Service
+	receipts *receipts // signs a receipt for every paid checkout
 }
 
 func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB, baseURL string, stdout io.Writer) (*services, error) {
@@ -142,7 +144,12 @@ func newServices(ctx context.Context, cfg config.Serve, o Options, db *store.DB,
 	// refund, void, idempotency keys). A real provider plugs in here.
 	sv.vault = payment.NewVault(db, keys, nil)
 	sv.acquirer = payment.NewSimulator(db, nil)
-	sv.payments = payment.New(payment.Config{Record: record}, db, sv.orders, sv.vault, sv.acquirer)
+	rkey, err := loadReceiptKey(cfg.Data, "receipts."+u.Hostname())
+	if err != nil {
+		return nil, err
+	}
+	sv.receipts = &receipts{key: rkey, orders: sv.orders, log: slog.New(slog.DiscardHandler), now: time.Now}
+	sv.payments = payment.New(payment.Config{Record: record, OnCaptured: sv.receipts.onCaptured}, db, sv.orders, sv.vault, sv.acquirer)
 	fee := cfg.PlatformFeeBPS
 	if fee == 0 {
 		fee = escrow.NoFee // the operator said none; escrow's zero means its default

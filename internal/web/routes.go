@@ -85,6 +85,7 @@ func (p *Pages) Table() []Route {
 		self("GET /account/email", authz.AccountCredentials, p.emailForm),
 		self("POST /account/email", authz.AccountCredentials, p.emailChange),
 		self("GET /account/password", authz.AccountCredentials, p.passwordForm),
+		self("GET /orders/{id}/receipt", authz.OrderRead, p.orderReceipt),
 		self("POST /account/password", authz.AccountCredentials, p.passwordChange),
 	}
 	// Email links open a confirmation form; the token is the authority.

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -50,6 +51,7 @@ type Pages struct {
 	carts     *cart.Service
 	orders    *order.Service
 	pay       payments
+	receipt   func(ctx context.Context, buyerID, checkoutID string) ([]byte, error)
 }
 
 // WithCommerce adds the store's pages: catalog, search, cart, checkout,
