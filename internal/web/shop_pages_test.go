@@ -85,7 +85,7 @@ func (f *shopFixture) get(t *testing.T, target string, cookies ...*http.Cookie) 
 // post serves a form post with a valid CSRF token and the given cookies.
 func (f *shopFixture) post(t *testing.T, target string, v url.Values, cookies ...*http.Cookie) (*http.Response, string) {
 	t.Helper()
-	const tok = "0123456789012345678901234567890123456789abc" // 43 characters, as the cookie holds
+	const tok = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst" // 52 lower-case base32 characters, as the cookie holds
 	v.Set("csrf", tok)
 	r := httptest.NewRequest("POST", "https://shop.test"+target, strings.NewReader(v.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
