@@ -18,11 +18,13 @@ import (
 	"github.com/citadel-store/citadel/internal/authz"
 	"github.com/citadel-store/citadel/internal/cart"
 	"github.com/citadel-store/citadel/internal/catalog"
+	"github.com/citadel-store/citadel/internal/escrow"
 	"github.com/citadel-store/citadel/internal/httpx"
 	"github.com/citadel-store/citadel/internal/idempotency"
 	"github.com/citadel-store/citadel/internal/identity"
 	"github.com/citadel-store/citadel/internal/inventory"
 	"github.com/citadel-store/citadel/internal/order"
+	"github.com/citadel-store/citadel/internal/payment"
 )
 
 //go:embed openapi.json
@@ -40,11 +42,22 @@ type API struct {
 	inventory *inventory.Service
 	carts     *cart.Service
 	orders    *order.Service
+
+	// Payments and escrow: nil until WithPayments.
+	pay    *payment.Service
+	escrow *escrow.Service
 }
 
 // WithCommerce adds the store's routes.
 func (a *API) WithCommerce(cat *catalog.Service, inv *inventory.Service, carts *cart.Service, orders *order.Service) *API {
 	a.catalog, a.inventory, a.carts, a.orders = cat, inv, carts, orders
+	return a
+}
+
+// WithPayments adds paying for checkouts, reading payments, confirming
+// delivery, disputes and merchant balances (pay.go).
+func (a *API) WithPayments(pay *payment.Service, esc *escrow.Service) *API {
+	a.pay, a.escrow = pay, esc
 	return a
 }
 
@@ -72,14 +85,14 @@ type Route struct {
 }
 
 // Table lists the API routes: this file's, then one list per surface
-// (public.go, cart.go, orders.go, merchant_*.go).
+// (public.go, cart.go, orders.go, merchant_*.go, pay.go).
 func (a *API) Table() []Route {
 	rts := []Route{
 		{Pattern: "GET /api/v1/openapi.json", Action: authz.CatalogRead, Public: true, handler: a.openAPI},
 		{Pattern: "GET /api/v1/me", Action: authz.AccountReadSelf, handler: a.me},
 	}
 	for _, surface := range [][]Route{a.catalogRoutes(), a.cartRoutes(), a.orderRoutes(),
-		a.merchantProductRoutes(), a.merchantStockRoutes(), a.merchantOrderRoutes()} {
+		a.merchantProductRoutes(), a.merchantStockRoutes(), a.merchantOrderRoutes(), a.payRoutes()} {
 		rts = append(rts, surface...)
 	}
 	return rts

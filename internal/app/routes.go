@@ -39,7 +39,8 @@ func (s *Server) publicHandler() (http.Handler, error) {
 			return receiptFor(ctx, s.db, buyer, checkout)
 		}).Routes(mux)
 	api.New(s.svc.identity, s.svc.idem, s.log).
-		WithCommerce(s.svc.catalog, s.svc.inventory, s.svc.carts, s.svc.orders).Routes(mux)
+		WithCommerce(s.svc.catalog, s.svc.inventory, s.svc.carts, s.svc.orders).
+		WithPayments(s.svc.payments, s.svc.escrow).Routes(mux)
 	if s.opts.TestRoutes != nil {
 		s.opts.TestRoutes(mux)
 	}

@@ -91,6 +91,10 @@ func (s *Store) Do(ctx context.Context, owner, key string, reqHash []byte, fn fu
 	if !ValidKey(key) {
 		return Response{}, false, ErrBadKey
 	}
+	// The request hash is keyed before it is stored: a body may hold a
+	// card number, and a plain SHA-256 of a few guessable fields could be
+	// reversed offline by whoever reads the table.
+	reqHash = s.keys.BlindIndex("idempotency-request", string(reqHash))
 	now := s.now()
 	claimed := false
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {

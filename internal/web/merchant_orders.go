@@ -158,6 +158,6 @@ func (p *Pages) boOrderCancel(w http.ResponseWriter, r *http.Request, mc boCtx) 
 	}
 	f := boPosted(r, "reason")
 	p.boChangeOrder(w, r, mc, f, func(id string, a order.Actor) (order.Order, error) {
-		return p.orders.Cancel(r.Context(), id, a, f["reason"])
+		return p.boCancelOrRefund(r.Context(), id, a, f["reason"])
 	})
 }
