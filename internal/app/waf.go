@@ -48,7 +48,7 @@ func (s *Server) wafEvent(e waf.Event) {
 	detail := map[string]string{"rules": strings.Join(ids, ","), "score": strconv.Itoa(e.AnomalyScore),
 		"method": e.Method, "path": truncate(e.Path, 128)}
 	if len(e.Matches) > 0 {
-		detail["matched"] = e.Matches[0].Variable + "=" + e.Matches[0].Data
+		detail["matched"] = redactDigits(e.Matches[0].Variable + "=" + e.Matches[0].Data)
 	}
 	if e.Blocked && s.detector != nil {
 		if a, err := netip.ParseAddr(ip0(e.RemoteAddr)); err == nil {
@@ -100,4 +100,34 @@ func (s *Server) responseBlocked(e respcheck.Event) {
 	if err != nil {
 		s.log.Error("response blocked event", "err", err)
 	}
+}
+
+// redactDigits masks every run of 8 or more digits (spaces and hyphens
+// between them included) in WAF match data before it is logged or
+// audited: a rule matching on the card form must not copy a card number
+// into the audit log.
+func redactDigits(s string) string {
+	b := []byte(s)
+	for i := 0; i < len(b); {
+		if b[i] < '0' || b[i] > '9' {
+			i++
+			continue
+		}
+		j, n := i, 0
+		for j < len(b) && (b[j] >= '0' && b[j] <= '9' || ((b[j] == ' ' || b[j] == '-') && j+1 < len(b) && b[j+1] >= '0' && b[j+1] <= '9')) {
+			if b[j] >= '0' && b[j] <= '9' {
+				n++
+			}
+			j++
+		}
+		if n >= 8 {
+			for k := i; k < j; k++ {
+				if b[k] >= '0' && b[k] <= '9' {
+					b[k] = '#'
+				}
+			}
+		}
+		i = j
+	}
+	return string(b)
 }
