@@ -159,7 +159,7 @@ func TestQueryParams(t *testing.T) {
 		{"/?per_page=101", "per_page"},
 		{"/?in_stock=yes", "in_stock"},
 		{"/?sort=random()", "sort"},
-		{"/?merchant=northwind", "merchant"},
+		{"/?merchant=northfield", "merchant"},
 		{"/?category=" + strings.Repeat("a", 61), "category"},
 	} {
 		q := newQuery(httptest.NewRequest("GET", tc.url, nil))

@@ -201,7 +201,7 @@ func staffSignIn(t *testing.T, s *apptest.Server, c *http.Client, email, pw stri
 
 var demoMerchantRe = regexp.MustCompile(`merchant_owner\s+merchant@demo\.citadel\.test\s+(\S+)`)
 
-// demoMerchantAPI is the demo merchant (Northwind Kitchenware) with a
+// demoMerchantAPI is the demo merchant (Northfield Kitchenware) with a
 // token for every merchant scope.
 func demoMerchantAPI(t *testing.T, s *apptest.Server, ip string) *apiUser {
 	t.Helper()

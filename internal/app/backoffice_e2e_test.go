@@ -334,7 +334,7 @@ func (sh *domainServices) state(t *testing.T, merchantID, productID, orderID str
 }
 
 // startBackoffice starts the demo store (tuned by opts) and signs in the demo
-// merchant owner (Northwind Kitchenware).
+// merchant owner (Northfield Kitchenware).
 func startBackoffice(t *testing.T, opts ...func(*config.Serve)) (*apptest.Server, *office, *domainServices) {
 	t.Helper()
 	cfg := apptest.Config(t, store.SQLite)
@@ -370,7 +370,7 @@ func TestBackofficeCatalogJourney(t *testing.T) {
 
 	resp, body := nw.get("/merchant")
 	wantStatus(t, "dashboard", resp, body, http.StatusOK)
-	if !strings.Contains(body, "Northwind Kitchenware") || !strings.Contains(body, "Products on sale") {
+	if !strings.Contains(body, "Northfield Kitchenware") || !strings.Contains(body, "Products on sale") {
 		t.Fatalf("dashboard: %s", alertExcerpt(body))
 	}
 	cats, _ := sh.catalog.Categories(ctx)
@@ -383,9 +383,9 @@ func TestBackofficeCatalogJourney(t *testing.T) {
 	newProduct := url.Values{"title": {"Lighthouse enamel mug"}, "description": {"A sturdy enamel mug for the galley."},
 		"category": {kitchen}, "currency": {"EUR"}, "sku": {"NW-MUG-W"}, "price": {"12.50"},
 		"opt_name_0": {"colour"}, "opt_value_0": {"White"}, "opt_name_1": {"size"}, "opt_value_1": {"300 ml"}}
-	northwind, _ := sh.catalog.MerchantBySlug(ctx, "northwind")
+	northfield, _ := sh.catalog.MerchantBySlug(ctx, "northfield")
 	count := func() int {
-		res, err := sh.catalog.ListMerchant(ctx, northwind.ID, 1, 1)
+		res, err := sh.catalog.ListMerchant(ctx, northfield.ID, 1, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -463,7 +463,7 @@ func TestBackofficeCatalogJourney(t *testing.T) {
 	if resp, got := nw.get(imgPath); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || got != string(img) {
 		t.Fatalf("thumbnail: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	snapshot := sh.state(t, northwind.ID, pid, "")
+	snapshot := sh.state(t, northfield.ID, pid, "")
 	svg := []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>`)
 	resp, body = nw.upload(prod+"/images", "mug.png", "image/png", svg, false)
 	wantStatus(t, "fail/svg-upload", resp, body, http.StatusUnprocessableEntity)
@@ -482,7 +482,7 @@ func TestBackofficeCatalogJourney(t *testing.T) {
 	expectStatus(t, "fail/oversized-request", http.StatusRequestEntityTooLarge)(nw.upload(prod+"/images", "huge.png", "image/png", huge, false))
 	resp, body = do(t, nw.c, "POST", s.URL+prod+"/images", url.Values{"csrf": {nw.csrf}})
 	wantStatus(t, "fail/not-multipart", resp, body, http.StatusBadRequest)
-	if sh.state(t, northwind.ID, pid, "") != snapshot {
+	if sh.state(t, northfield.ID, pid, "") != snapshot {
 		t.Fatal("a refused upload changed the product")
 	}
 
@@ -500,7 +500,7 @@ func TestBackofficeCatalogJourney(t *testing.T) {
 	}
 	cell := prod + "/variants/" + white + "/stock/" + cells[0][2]
 	expectStatus(t, "set stock", http.StatusSeeOther, prod+"/stock")(nw.post(cell, url.Values{"on_hand": {"7"}}))
-	snapshot = sh.state(t, northwind.ID, pid, "")
+	snapshot = sh.state(t, northfield.ID, pid, "")
 	for _, bad := range []struct{ name, value string }{{"fail/negative-stock", "-3"}, {"fail/stock-not-a-number", "seven"}, {"fail/stock-fraction", "1.5"}} {
 		resp, body := nw.post(cell, url.Values{"on_hand": {bad.value}})
 		wantStatus(t, bad.name, resp, body, http.StatusUnprocessableEntity)
@@ -509,10 +509,10 @@ func TestBackofficeCatalogJourney(t *testing.T) {
 		}
 	}
 	expectStatus(t, "fail/stock-no-csrf", http.StatusForbidden)(do(t, nw.c, "POST", s.URL+cell, url.Values{"on_hand": {"9"}}))
-	if sh.state(t, northwind.ID, pid, "") != snapshot {
+	if sh.state(t, northfield.ID, pid, "") != snapshot {
 		t.Fatal("a refused stock change changed something")
 	}
-	if p, _ := sh.catalog.MerchantProduct(ctx, northwind.ID, pid); p.Variants[0].Available != 7 || !p.InStock {
+	if p, _ := sh.catalog.MerchantProduct(ctx, northfield.ID, pid); p.Variants[0].Available != 7 || !p.InStock {
 		t.Fatalf("stock not set: %+v", p.Variants[0])
 	}
 
@@ -561,10 +561,10 @@ func TestBackofficeCatalogJourney(t *testing.T) {
 // step is a 409 that changes nothing, and staff may not cancel or archive.
 func TestBackofficeOrderFlow(t *testing.T) {
 	s, nw, sh := startBackoffice(t)
-	staff := newMerchantMember(t, s, "packer@nw-kitchen.example", "merchant_staff", "northwind")
-	northwind, _ := sh.catalog.MerchantBySlug(t.Context(), "northwind")
+	staff := newMerchantMember(t, s, "packer@nw-kitchen.example", "merchant_staff", "northfield")
+	northfield, _ := sh.catalog.MerchantBySlug(t.Context(), "northfield")
 	buyer := sh.buyer(t)
-	skillet := sh.product(t, "northwind", "skillet")
+	skillet := sh.product(t, "northfield", "skillet")
 	vid := skillet.Variants[0].ID
 
 	// The shopper checks out through the shop's pages.
@@ -575,7 +575,7 @@ func TestBackofficeOrderFlow(t *testing.T) {
 	resp, body := so.post("/checkout", url.Values{"name": {"Ada Quayside"}, "line1": {"1 Harbour Street"}, "city": {"Hamburg"},
 		"postcode": {"20095"}, "country": {"DE"}, "method": {"standard"}, "action": {"place"}})
 	wantStatus(t, "checkout", resp, body, http.StatusSeeOther, "/orders/ord_")
-	o, err := sh.orders.MerchantOrder(t.Context(), northwind.ID, boOrderIDRe.FindString(resp.Header.Get("Location")))
+	o, err := sh.orders.MerchantOrder(t.Context(), northfield.ID, boOrderIDRe.FindString(resp.Header.Get("Location")))
 	if err != nil || o.Status != order.PendingPayment {
 		t.Fatalf("the placed order: %v %s", err, o.Status)
 	}
@@ -592,9 +592,9 @@ func TestBackofficeOrderFlow(t *testing.T) {
 
 	unchanged := func(what string, f func()) {
 		t.Helper()
-		before := sh.state(t, northwind.ID, skillet.ID, o.ID)
+		before := sh.state(t, northfield.ID, skillet.ID, o.ID)
 		f()
-		if sh.state(t, northwind.ID, skillet.ID, o.ID) != before {
+		if sh.state(t, northfield.ID, skillet.ID, o.ID) != before {
 			t.Fatalf("%s changed something", what)
 		}
 	}
@@ -644,7 +644,7 @@ func TestBackofficeOrderFlow(t *testing.T) {
 		}
 	}
 	illegal("fail/cancel-shipped", nw, page+"/cancel", url.Values{"reason": {"changed my mind"}})
-	if lv, _ := sh.inventory.StockLevels(t.Context(), northwind.ID, vid); lv[0].OnHand != 23 || lv[0].Reserved != 0 {
+	if lv, _ := sh.inventory.StockLevels(t.Context(), northfield.ID, vid); lv[0].OnHand != 23 || lv[0].Reserved != 0 {
 		t.Errorf("stock after shipping 2 of 25: %+v", lv[0])
 	}
 
@@ -659,7 +659,7 @@ func TestBackofficeOrderFlow(t *testing.T) {
 	if body := expectStatus(t, "cancelled order", 200)(nw.get(page2)); !strings.Contains(body, "A crate broke in the warehouse") || !strings.Contains(body, "paid → cancelled") {
 		t.Errorf("cancelled order page: %s", alertExcerpt(body))
 	}
-	if lv, _ := sh.inventory.StockLevels(t.Context(), northwind.ID, vid); lv[0].Reserved != 0 {
+	if lv, _ := sh.inventory.StockLevels(t.Context(), northfield.ID, vid); lv[0].Reserved != 0 {
 		t.Errorf("the cancelled order still holds stock: %+v", lv[0])
 	}
 }
@@ -672,11 +672,11 @@ func TestBackofficeTenancy(t *testing.T) {
 	s, nw, sh := startBackoffice(t)
 	summit := newMerchantMember(t, s, "owner@summit.example", "merchant_owner", "summit")
 	ctx := t.Context()
-	northwind, _ := sh.catalog.MerchantBySlug(ctx, "northwind")
-	pa := sh.product(t, "northwind", "skillet")
+	northfield, _ := sh.catalog.MerchantBySlug(ctx, "northfield")
+	pa := sh.product(t, "northfield", "skillet")
 	expectStatus(t, "upload", http.StatusSeeOther)(nw.upload("/merchant/products/"+pa.ID+"/images", "a.png", "image/png", testPNG(t, 1), false))
-	pa, _ = sh.catalog.MerchantProduct(ctx, northwind.ID, pa.ID)
-	whs, _ := sh.inventory.Warehouses(ctx, northwind.ID)
+	pa, _ = sh.catalog.MerchantProduct(ctx, northfield.ID, pa.ID)
+	whs, _ := sh.inventory.Warehouses(ctx, northfield.ID)
 	oa := sh.placeOrder(t, sh.buyer(t), pa.Variants[0].ID, 1)
 	sh.markPaid(t, oa.ID)
 	pb := sh.product(t, "summit", "tent")
@@ -730,7 +730,7 @@ func TestBackofficeTenancy(t *testing.T) {
 			// Each case from its own address: the scanner detector blocks
 			// an address after 30 404s a minute, as it should.
 			b := summit.from(fmt.Sprintf("127.0.1.%d", i+1))
-			before := sh.state(t, northwind.ID, pa.ID, oa.ID)
+			before := sh.state(t, northfield.ID, pa.ID, oa.ID)
 			send := func(path string) (*http.Response, string) {
 				switch {
 				case tc.upload:
@@ -750,7 +750,7 @@ func TestBackofficeTenancy(t *testing.T) {
 			if gr, gb := send(ghost.Replace(tc.path)); gr.StatusCode != resp.StatusCode || gb != body {
 				t.Errorf("another merchant's ID is told apart from a made-up one: %d vs %d", resp.StatusCode, gr.StatusCode)
 			}
-			if sh.state(t, northwind.ID, pa.ID, oa.ID) != before {
+			if sh.state(t, northfield.ID, pa.ID, oa.ID) != before {
 				t.Error("merchant A's objects changed")
 			}
 		})

@@ -126,7 +126,7 @@ func TestLoad(t *testing.T) {
 
 	// Checkouts through the API: one buyer and token per worker, a demo
 	// variant with ample stock.
-	p, err := cat.MerchantBySlug(ctx, "northwind")
+	p, err := cat.MerchantBySlug(ctx, "northfield")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ import (
 
 var (
 	payCheckoutRe = regexp.MustCompile(`href="/checkout/(chk_[a-z2-7]{26})/pay"`)
-	payNonceRe    = regexp.MustCompile(`name="n" value="([0-9a-f]{32})"`)
+	payNonceRe    = regexp.MustCompile(`name="n" value="([a-z2-7]{26})"`)
 	payAmountRe   = regexp.MustCompile(`name="amount" value="([0-9.]+)"`)
 	payCurrencyRe = regexp.MustCompile(`name="currency" value="([A-Z]{3})"`)
 	payIDRe       = regexp.MustCompile(`^/(?:payments|pay/challenge)/(pay_[a-z2-7]{26})$`)
@@ -129,7 +129,7 @@ func cardScan(t *testing.T, s *apptest.Server, bodies *bodyLog) {
 	}
 }
 
-// payBuyer is the signed-in demo shopper buying Northwind's skillet.
+// payBuyer is the signed-in demo shopper buying Northfield's skillet.
 type payBuyer struct {
 	*office
 	sh      *domainServices
@@ -145,7 +145,7 @@ func newPayBuyer(t *testing.T, s *apptest.Server, bodies *bodyLog) *payBuyer {
 	}
 	bodies.record(c)
 	sh := openDomain(t, s)
-	return &payBuyer{office: withCSRF(t, s, c), sh: sh, skillet: sh.product(t, "northwind", "skillet")}
+	return &payBuyer{office: withCSRF(t, s, c), sh: sh, skillet: sh.product(t, "northfield", "skillet")}
 }
 
 // checkout places an order of one skillet and returns it with its
@@ -278,7 +278,7 @@ func payWebPurchase(t *testing.T, s *apptest.Server, b *payBuyer, merchant *offi
 	var total int64
 	s.DB().QueryRow(t.Context(), `SELECT total FROM orders WHERE id = ?`, orderID).Scan(&total)
 	body := expectStatus(t, "pay page", 200)(b.get("/checkout/" + chk + "/pay"))
-	for _, want := range []string{"Pay " + eur(total), "Northwind", `autocomplete="cc-exp"`, `autocomplete="cc-csc"`, `autocomplete="cc-name"`, `maxlength="23"`} {
+	for _, want := range []string{"Pay " + eur(total), "Northfield", `autocomplete="cc-exp"`, `autocomplete="cc-csc"`, `autocomplete="cc-name"`, `maxlength="23"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("pay page lacks %q", want)
 		}

@@ -307,7 +307,7 @@ func TestShopCatalogPages(t *testing.T) {
 	if code, body := get("/c/kitchen"); code != 200 || !strings.Contains(body, "6 products") || !strings.Contains(body, "Cast iron skillet, 26 cm") {
 		t.Fatalf("kitchen (%d):\n%s", code, body)
 	}
-	if code, body := get("/m/northwind"); code != 200 || !strings.Contains(body, "Northwind Kitchenware") || !strings.Contains(body, "Chef&#39;s knife") {
+	if code, body := get("/m/northfield"); code != 200 || !strings.Contains(body, "Northfield Kitchenware") || !strings.Contains(body, "Chef&#39;s knife") {
 		t.Fatalf("storefront (%d):\n%s", code, body)
 	}
 	for _, path := range []string{"/c/nope", "/m/nope", "/p/prd_aaaaaaaaaaaaaaaaaaaaaaaaaa"} {

@@ -63,6 +63,7 @@ var benchQueries = []struct {
 	{"1word-price-range", catalog.Query{Text: "lamp", MinPrice: &money.Amount{Minor: 1000, Currency: "EUR"}, MaxPrice: &money.Amount{Minor: 5000, Currency: "EUR"}}},
 	{"2words-merchant", catalog.Query{Text: "organic cotton", MerchantID: "merchant:3"}},
 	{"browse-category", catalog.Query{CategorySlug: "home"}},
+	{"browse-merchant", catalog.Query{MerchantID: "merchant:3"}},
 	{"browse-newest", catalog.Query{}},
 	{"browse-price-asc-instock", catalog.Query{Sort: catalog.SortPriceAsc, InStock: true}},
 	{"stopword", catalog.Query{Text: "and"}},

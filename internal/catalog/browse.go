@@ -3,29 +3,38 @@ package catalog
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/citadel-store/citadel/internal/money"
 	"github.com/citadel-store/citadel/internal/store"
 )
 
-const productsFrom = ` FROM products p JOIN merchants m ON m.id = p.merchant_id`
-
 // browse fills res with a page of products without search words: walking
-// products_newest or products_cheapest in order, so a page costs about
-// the same however large the catalog. It does not count past the page:
-// a count would walk the whole category or catalog.
+// products_newest or products_cheapest in order (or one merchant's
+// products, see plan.from), so a page costs about the same however large
+// the catalog. When more follow, it counts up to CountCap on the same
+// indexes, without reading product rows; but not past a category or
+// price filter, where the walk to CountCap passes could be long.
 func (s *Service) browse(ctx context.Context, res *Results, f plan) error {
 	where, args := f.where()
-	return s.hits(ctx, res, f, false, `SELECT `+hitCols+productsFrom+where+f.orderBy("")+` LIMIT ? OFFSET ?`,
+	err := s.hits(ctx, res, f, false, `SELECT `+hitCols+f.from()+where+f.orderBy()+` LIMIT ? OFFSET ?`,
 		append(args, f.limit+1, f.offset))
+	if err != nil || !res.HasNext || f.offset+f.limit >= CountCap || f.narrow {
+		return err
+	}
+	var n int
+	from, _, _ := strings.Cut(f.from(), " JOIN ") // no need of m to count
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+where+` LIMIT ?) t`,
+		append(args, CountCap+1)...).Scan(&n)
+	res.Total, res.TotalCapped = min(n, CountCap), n > CountCap
+	return err
 }
 
 // hits runs a query selecting hitCols (and, when windowed, the count of
-// all rows before LIMIT; then any extra columns, scanned into extra) with
-// LIMIT f.limit+1, and sets
-// res.Hits, HasNext and Total: exact when nothing follows the page or the
-// query counted, otherwise at least what was seen, TotalCapped.
-func (s *Service) hits(ctx context.Context, res *Results, f plan, windowed bool, query string, args []any, extra ...any) error {
+// all rows before LIMIT) with LIMIT f.limit+1, and sets res.Hits,
+// HasNext and Total: exact when nothing follows the page or the query
+// counted, otherwise at least what was seen, TotalCapped.
+func (s *Service) hits(ctx context.Context, res *Results, f plan, windowed bool, query string, args []any) error {
 	rows, err := s.db.Query(ctx, query, args...)
 	if err != nil {
 		return err
@@ -33,20 +42,14 @@ func (s *Service) hits(ctx context.Context, res *Results, f plan, windowed bool,
 	defer rows.Close()
 	total := 0
 	for rows.Next() {
-		var h Hit
-		var currency string
-		var price, inStock, created int64
-		dest := []any{&h.ID, &h.Title, &h.MerchantID, &h.MerchantSlug, &h.MerchantName, &currency, &price, &inStock, &created}
+		var dest []any
 		if windowed {
 			dest = append(dest, &total)
 		}
-		dest = append(dest, extra...)
-		if err := rows.Scan(dest...); err != nil {
+		h, err := scanHit(rows, dest...)
+		if err != nil {
 			return err
 		}
-		h.MinPrice = money.New(price, money.Currency(currency))
-		h.InStock = inStock != 0
-		h.CreatedAt = store.FromMicros(created)
 		res.Hits = append(res.Hits, h)
 	}
 	if err := rows.Err(); err != nil {
@@ -61,6 +64,21 @@ func (s *Service) hits(ctx context.Context, res *Results, f plan, windowed bool,
 	res.Total = min(total, CountCap)
 	res.TotalCapped = res.TotalCapped || total > CountCap
 	return nil
+}
+
+// scanHit reads the hitCols of a row, then any more columns into extra.
+func scanHit(rows *sql.Rows, extra ...any) (Hit, error) {
+	var h Hit
+	var currency string
+	var price, inStock, created int64
+	dest := []any{&h.ID, &h.Title, &h.MerchantID, &h.MerchantSlug, &h.MerchantName, &currency, &price, &inStock, &created}
+	if err := rows.Scan(append(dest, extra...)...); err != nil {
+		return Hit{}, err
+	}
+	h.MinPrice = money.New(price, money.Currency(currency))
+	h.InStock = inStock != 0
+	h.CreatedAt = store.FromMicros(created)
+	return h, nil
 }
 
 // details adds what only the shown hits need: the category, the first

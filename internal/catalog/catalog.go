@@ -14,8 +14,9 @@
 // the database engine as query syntax; matches are highlighted here, as
 // text spans, and rendered by the HTML layer.
 //
-// The catalog keeps products.min_price in step with the active variants;
-// inventory keeps variants.available and products.in_stock.
+// The catalog keeps products.min_price in step with the active variants.
+// Inventory keeps variants.available and products.in_stock; the catalog
+// recomputes in_stock too when a variant is added, changed or archived.
 package catalog
 
 import (
@@ -71,9 +72,10 @@ const (
 
 // Service is the catalog domain service. It is safe for concurrent use.
 type Service struct {
-	db     *store.DB
-	now    func() time.Time
-	window int // see defaultWindow
+	db      *store.DB
+	now     func() time.Time
+	window  int // see defaultWindow
+	sortAll int // see sortAllUpTo
 }
 
 // Option changes a Service built by New.
@@ -87,7 +89,7 @@ func WithClock(now func() time.Time) Option {
 
 // New builds the service over db.
 func New(db *store.DB, opts ...Option) *Service {
-	s := &Service{db: db, now: time.Now, window: defaultWindow}
+	s := &Service{db: db, now: time.Now, window: defaultWindow, sortAll: sortAllUpTo}
 	for _, o := range opts {
 		o(s)
 	}

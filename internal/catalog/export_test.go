@@ -1,5 +1,6 @@
 package catalog
 
-// SetWindow changes how many of the newest matches relevance ranks, so
-// tests can reach the windowed paths with a handful of products.
-func SetWindow(s *Service, n int) { s.window = n }
+// SetLimits changes how many of the newest matches relevance ranks and
+// up to how many matches SQLite sorts outright, so tests reach every
+// path with a handful of products.
+func SetLimits(s *Service, window, sortAll int) { s.window, s.sortAll = window, sortAll }

@@ -34,7 +34,7 @@ func highlight(s string, ws []string, prefix bool) []Fragment {
 	var out []Fragment
 	last := 0
 	for w := range wordRuns(s) {
-		if !matches(fold(w.text), folded, prefix) {
+		if !matches(w.text, folded, prefix) {
 			continue
 		}
 		if w.start > last {
@@ -49,9 +49,12 @@ func highlight(s string, ws []string, prefix bool) []Fragment {
 	return out
 }
 
-func matches(word string, ws []string, prefix bool) bool {
-	for i, w := range ws {
-		if word == w || (prefix && i == len(ws)-1 && strings.HasPrefix(word, w)) {
+// matches reports whether a word of a text equals one of the folded
+// search words (or starts with the last, when prefix is set).
+func matches(word string, folded []string, prefix bool) bool {
+	word = fold(word)
+	for i, w := range folded {
+		if word == w || (prefix && i == len(folded)-1 && strings.HasPrefix(word, w)) {
 			return true
 		}
 	}
@@ -69,7 +72,7 @@ func snippet(desc string, ws []string, prefix bool) []Fragment {
 			folded[i] = fold(w)
 		}
 		for w := range wordRuns(desc) {
-			if matches(fold(w.text), folded, prefix) {
+			if matches(w.text, folded, prefix) {
 				start = w.start
 				break
 			}
@@ -111,16 +114,20 @@ func snippet(desc string, ws []string, prefix bool) []Fragment {
 // fold lower-cases a word and strips the accents of Latin letters, as
 // SQLite's unicode61 tokenizer (remove_diacritics 2) does.
 func fold(s string) string {
-	ascii := true
+	upper := false
 	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf || (s[i] >= 'A' && s[i] <= 'Z') {
-			ascii = false
-			break
+		if s[i] >= utf8.RuneSelf {
+			return foldUnicode(s)
 		}
+		upper = upper || s[i] >= 'A' && s[i] <= 'Z'
 	}
-	if ascii {
-		return s
+	if upper {
+		return strings.ToLower(s)
 	}
+	return s
+}
+
+func foldUnicode(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		r = unicode.ToLower(r)

@@ -22,7 +22,7 @@ const (
 	DefaultPerPage = 24
 	MaxPerPage     = 100
 	// CountCap bounds counting: past it, Results.Total is CountCap and
-	// TotalCapped is set ("1,000+").
+	// TotalCapped is set ("1,000+"). Relevance serves no more results.
 	CountCap = 1000
 	// MaxResults bounds how deep pages go: results past it are not
 	// served, so no request makes the database skip more rows than this.
@@ -31,7 +31,7 @@ const (
 
 // Query is a search or a browse (no Text) of the public catalog.
 type Query struct {
-	Text         string // whatever the visitor typed; see words
+	Text         string // whatever the visitor typed: at most MaxQueryBytes and MaxQueryWords are read
 	CategorySlug string // the category and its descendants; "" for all
 	MerchantID   string // "" for all
 	// MinPrice and MaxPrice bound the lowest variant price. Either also
@@ -83,9 +83,7 @@ type Hit struct {
 
 // normalize fills in defaults and checks the price filter.
 func (q *Query) normalize() error {
-	if q.Page < 1 {
-		q.Page = 1
-	}
+	q.Page = max(1, min(q.Page, MaxResults)) // past MaxResults a page is empty anyway; no overflow
 	if q.PerPage < 1 {
 		q.PerPage = DefaultPerPage
 	}
@@ -117,8 +115,14 @@ func (q *Query) normalize() error {
 
 // Search runs a search (or, without words, a browse) of the active
 // products of active merchants. No search text makes it fail: the text is
-// cleaned to words first (see words). It fails only on a bad price filter
-// (an *InvalidError) or a database fault.
+// cleaned to words first (see words), and only words reach the engine. It
+// fails only on a bad price filter (an *InvalidError) or a database
+// fault.
+//
+// Relevance ranks the newest matches only (a window that grows with the
+// page, up to CountCap), title matches first; price and newest orders
+// are exact. See fts.go for how, and why. When nothing matches and there
+// were words, Suggestions offers searches that do find something.
 func (s *Service) Search(ctx context.Context, q Query) (Results, error) {
 	if err := q.normalize(); err != nil {
 		return Results{}, err

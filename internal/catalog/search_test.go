@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"testing"
@@ -53,14 +54,22 @@ func TestSearchRanking(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newShop(t, db)
 		r := s.search(t, catalog.Query{Text: "lantern"})
-		// Titled lanterns first, the shorter title first; then the lamp
-		// (four mentions) above the mug (one).
-		want := []string{s.lantern.ID, s.bolts.ID, s.lamp.ID, s.mug.ID}
+		// Titled lanterns first, the shorter title first; then the others,
+		// newest first.
+		want := []string{s.lantern.ID, s.bolts.ID, s.mug.ID, s.lamp.ID}
 		if got := hitIDs(r); !slices.Equal(got, want) {
 			t.Fatalf("lantern: got %v, want %v", got, want)
 		}
 		if r.Total != 4 || r.TotalCapped || r.HasNext || !slices.Equal(r.Words, []string{"lantern"}) {
 			t.Fatalf("results: %+v", r)
+		}
+		// With several words, the description tier goes by bm25 (or
+		// ts_rank_cd), not age: the older pot that repeats the words first.
+		many := s.product(t, s.a, s.kitchen, "Brewing pot", "Green tea, green tea, green tea: brews green tea.", 100)
+		once := s.product(t, s.a, s.kitchen, "Teapot", "A pot for green tea.", 100)
+		r = s.search(t, catalog.Query{Text: "green tea"})
+		if got := hitIDs(r); !slices.Equal(got, []string{many.ID, once.ID}) {
+			t.Fatalf("green tea: got %v, want %v", got, []string{many.ID, once.ID})
 		}
 		// Two words in a title beat one in the title and one in the text.
 		r = s.search(t, catalog.Query{Text: "lantern shirt"})
@@ -187,12 +196,17 @@ func TestSearchSortAndPages(t *testing.T) {
 		if r.PerPage != catalog.MaxPerPage || r.Page != 1 || len(r.Hits) != 25 {
 			t.Fatalf("PerPage %d, Page %d, %d hits", r.PerPage, r.Page, len(r.Hits))
 		}
-		r = must(f.svc.Search(ctx, catalog.Query{Page: catalog.MaxResults, PerPage: 100}))(t)
-		if len(r.Hits) != 0 {
-			t.Fatal("pages past MaxResults are served")
+		for _, q := range []catalog.Query{
+			{Page: catalog.MaxResults, PerPage: 100}, {Page: math.MaxInt, PerPage: 100}, {Text: "teapot", Page: math.MaxInt},
+			{Text: "teapot", Page: math.MaxInt, Sort: catalog.SortPriceAsc}, {Text: "teapot", Page: 1 << 40, Sort: catalog.SortNewest},
+		} {
+			r = must(f.svc.Search(ctx, q))(t)
+			if len(r.Hits) != 0 || r.HasNext {
+				t.Fatalf("page %d is served", q.Page)
+			}
 		}
 		r = must(f.svc.Newest(ctx, 1, 3))(t)
-		if !slices.Equal(hitIDs(r), newest(22, 25)) || !r.HasNext || !r.TotalCapped {
+		if !slices.Equal(hitIDs(r), newest(22, 25)) || !r.HasNext || r.Total != 25 || r.TotalCapped {
 			t.Fatalf("Newest: %v", hitIDs(r))
 		}
 		r = must(f.svc.ListCategory(ctx, "kitchen", 3, 10))(t)
@@ -216,7 +230,7 @@ func TestSearchWindow(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		catalog.SetWindow(f.svc, 2)
+		catalog.SetLimits(f.svc, 2, 3)
 		var titled, mentioned []catalog.Product
 		for i := range 6 {
 			titled = append(titled, f.product(t, f.a, f.kitchen, fmt.Sprintf("Ladle %d", i), "", int64(100+i)))

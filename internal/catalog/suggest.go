@@ -83,7 +83,7 @@ func (s *Service) suggest(ctx context.Context, ws []string, f plan) ([]Suggestio
 
 func (s *Service) exists(ctx context.Context, f plan, ws []string) (bool, error) {
 	where, args := f.where()
-	from, cond, arg := s.matching(ws, "")
+	from, cond, arg := s.matching(ws)
 	rows, err := s.db.Query(ctx, `SELECT 1`+from+where+cond+` LIMIT 1`, append(args, arg)...)
 	if err != nil {
 		return false, err
@@ -94,7 +94,8 @@ func (s *Service) exists(ctx context.Context, f plan, ws []string) (bool, error)
 
 // spell corrects, among the first three words, those no product has, to
 // the closest word of a sample of titles that share the word's first two
-// letters. It returns nil when it changed nothing.
+// letters (three for words of six or more: a longer prefix costs the
+// index less to expand). It returns nil when it changed nothing.
 func (s *Service) spell(ctx context.Context, f plan, ws []string) ([]string, error) {
 	var fixed []string
 	for i, w := range ws[:min(len(ws), 3)] {
@@ -109,7 +110,11 @@ func (s *Service) spell(ctx context.Context, f plan, ws []string) ([]string, err
 		if ok {
 			continue
 		}
-		titles, err := s.titlesStarting(ctx, f, string(r[:2]))
+		n := 2
+		if len(r) >= 6 {
+			n = 3
+		}
+		titles, err := s.titlesStarting(ctx, f, string(r[:n]))
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +131,7 @@ func (s *Service) spell(ctx context.Context, f plan, ws []string) ([]string, err
 // titlesStarting samples titles that have a word starting with prefix.
 func (s *Service) titlesStarting(ctx context.Context, f plan, prefix string) ([]string, error) {
 	where, args := f.where()
-	from, cond, _ := s.matching(nil, "title")
+	from, cond, _ := s.matching(nil)
 	var arg any = ftsQuery([]string{prefix}, true, "title")
 	if s.db.Engine() == store.Postgres {
 		arg = tsQuery([]string{prefix}, true, "A")

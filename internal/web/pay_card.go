@@ -2,7 +2,7 @@ package web
 
 import (
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/base32"
 	"net/http"
 	"strings"
 
@@ -80,18 +80,27 @@ func parseExpiry(s string) (month, year int, ok bool) {
 // newNonce names one showing of the card form: posted back, it is the
 // payment's idempotency key, so a second submit of the same form is the
 // same payment.
+//
+// It is lower-case base32 (128 bits), not hex: a hex string holds a run of
+// 13 or more decimal digits often enough (a few times in a thousand, with
+// a valid Luhn digit) that the response check took the page for one
+// showing a card number and blocked it.
 func newNonce() string {
 	var b [16]byte
 	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return nonceEncoding().EncodeToString(b[:])
+}
+
+func nonceEncoding() *base32.Encoding {
+	return base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 }
 
 func validNonce(s string) bool {
-	if len(s) != 32 {
+	if len(s) != 26 {
 		return false
 	}
-	_, err := hex.DecodeString(s)
-	return err == nil && strings.ToLower(s) == s
+	b, err := nonceEncoding().DecodeString(s)
+	return err == nil && len(b) == 16
 }
 
 // payKey is the idempotency key of a web payment.
