@@ -543,6 +543,9 @@ func TestBackofficeCatalogJourney(t *testing.T) {
 	if resp, _ := nw.get(imgPath); resp.StatusCode != 200 {
 		t.Fatalf("archived product's image in the back office: %d", resp.StatusCode)
 	}
+	if resp, body := nw.get("/merchant/products"); resp.StatusCode != 200 || !strings.Contains(body, `href="`+prod+`"`) {
+		t.Fatalf("the product list does not link the archived product: %d", resp.StatusCode)
+	}
 	if resp, _ := do(t, guest, "GET", s.URL+"/images/"+m[1], nil); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("archived product's image in public: %d", resp.StatusCode)
 	}

@@ -56,7 +56,12 @@ func (p *Pages) boProducts(w http.ResponseWriter, r *http.Request, mc boCtx) {
 		p.serverError(w, r, err)
 		return
 	}
-	pg.Data = map[string]any{"Results": res, "Prev": n - 1, "Next": n + 1}
+	archived, err := p.catalog.ArchivedProducts(r.Context(), mc.merchantID, 100)
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	pg.Data = map[string]any{"Results": res, "Prev": n - 1, "Next": n + 1, "Archived": archived}
 	p.render(w, http.StatusOK, "merchant_products.html", pg)
 }
 
