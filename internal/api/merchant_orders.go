@@ -120,19 +120,16 @@ func (a *API) merchantCancel(w http.ResponseWriter, r *http.Request, c *Call) {
 	if !ok {
 		return
 	}
-	// An order whose money escrow holds is refunded in full rather than
-	// cancelled: a cancelled order must hold nothing (the ledger check
-	// verifies it).
+	// Through escrow when payments are on: an order whose money escrow
+	// holds is refunded in full rather than cancelled.
 	if a.escrow != nil {
-		if h, err := a.escrow.HoldOf(r.Context(), o.ID); err == nil && h.Open {
-			if _, err := a.escrow.RefundOrder(r.Context(), c.merchantActor(), o.ID, reason); err != nil {
-				a.fail(w, r, err, "order")
-				return
-			}
-			o, err := a.orders.MerchantOrder(r.Context(), c.merchantActor().MerchantID, o.ID)
-			a.answerOrder(w, r, o, err)
+		if err := a.escrow.CancelOrder(r.Context(), c.merchantActor(), o.ID, reason); err != nil {
+			a.fail(w, r, err, "order")
 			return
 		}
+		o, err := a.orders.MerchantOrder(r.Context(), c.merchantActor().MerchantID, o.ID)
+		a.answerOrder(w, r, o, err)
+		return
 	}
 	o, err := a.orders.Cancel(r.Context(), o.ID, c.merchantActor(), reason)
 	a.answerOrder(w, r, o, err)

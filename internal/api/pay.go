@@ -61,7 +61,7 @@ func (a *API) payCheckout(w http.ResponseWriter, r *http.Request, c *Call) {
 		writeAPIError(w, e)
 		return
 	}
-	orders, err := checkoutOrders(r.Context(), a.orders, c.Actor.AccountID, id)
+	orders, err := a.orders.BuyerCheckout(r.Context(), c.Actor.AccountID, id)
 	if err != nil {
 		a.internal(w, r, err)
 		return

@@ -34,7 +34,7 @@ func (s *Server) publicHandler() (http.Handler, error) {
 	web.New(s.svc.identity, s.svc.passkeys, s.log, s.certAccount).
 		WithAudit(s.auditLog, strings.TrimSpace(string(auditKey))).
 		WithCommerce(s.svc.catalog, s.svc.inventory, s.svc.carts, s.svc.orders).
-		WithPayments(s.svc.payments, s.svc.vault, s.svc.acquirer, s.svc.escrow).
+		WithPayments(s.svc.payments, s.svc.acquirer, s.svc.escrow).
 		WithReceipts(func(ctx context.Context, buyer, checkout string) ([]byte, error) {
 			return receiptFor(ctx, s.db, buyer, checkout)
 		}).Routes(mux)

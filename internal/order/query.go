@@ -130,6 +130,13 @@ func (s *Service) CheckoutOrders(ctx context.Context, q store.Querier, checkoutI
 	return list(ctx, q, `SELECT `+orderCols+` FROM orders WHERE checkout_id = ? ORDER BY merchant_id`, checkoutID)
 }
 
+// BuyerCheckout lists the buyer's orders of one checkout (one per
+// merchant), without addresses or lines. Another buyer's checkout, like
+// an unknown one, is an empty list: the buyer is in the query.
+func (s *Service) BuyerCheckout(ctx context.Context, buyerID, checkoutID string) ([]Order, error) {
+	return list(ctx, s.db, `SELECT `+orderCols+` FROM orders WHERE checkout_id = ? AND buyer_id = ? ORDER BY merchant_id`, checkoutID, buyerID)
+}
+
 // BuyerOrder is one of the buyer's orders with lines, events and address.
 // Another buyer's order is ErrNotFound.
 func (s *Service) BuyerOrder(ctx context.Context, buyerID, orderID string) (Order, error) {

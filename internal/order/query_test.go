@@ -20,6 +20,12 @@ func TestTenancy(t *testing.T) {
 		buyer, o := f.buy(t, 1)
 		otherBuyer, _ := f.buy(t, 1)
 		otherMerchant := it.Merchant(t, db)
+		if got, err := f.svc.BuyerCheckout(ctx, buyer, o.CheckoutID); err != nil || len(got) != 1 || got[0].ID != o.ID {
+			t.Fatalf("BuyerCheckout of the buyer's own checkout = %+v, %v", got, err)
+		}
+		if got, err := f.svc.BuyerCheckout(ctx, otherBuyer, o.CheckoutID); err != nil || len(got) != 0 {
+			t.Fatalf("fail/other-buyer-checkout: %d orders, %v", len(got), err)
+		}
 		for _, c := range []struct {
 			name string
 			read func() error

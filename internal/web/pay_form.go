@@ -36,7 +36,7 @@ func (p *Pages) payable(w http.ResponseWriter, r *http.Request) (shopper, []orde
 		p.notFound(w, r)
 		return shopper{}, nil, due{}, false
 	}
-	orders, err := p.checkoutOrders(r.Context(), sh.owner, id)
+	orders, err := p.orders.BuyerCheckout(r.Context(), sh.owner, id)
 	if err != nil {
 		p.serverError(w, r, err)
 		return shopper{}, nil, due{}, false

@@ -16,7 +16,7 @@ func (p *Pages) payOutcome(w http.ResponseWriter, r *http.Request, sh shopper, c
 	var de *payment.DeclineError
 	var fe *payment.FieldError
 	again := func(status int, msg, card string) {
-		orders, err := p.checkoutOrders(r.Context(), sh.owner, checkoutID)
+		orders, err := p.orders.BuyerCheckout(r.Context(), sh.owner, checkoutID)
 		if err != nil {
 			p.serverError(w, r, err)
 			return

@@ -10,15 +10,14 @@ import (
 // until WithPayments.
 type payments struct {
 	pay      *payment.Service
-	vault    *payment.Vault
 	acquirer *payment.Simulator
 	escrow   *escrow.Service
 }
 
 // WithPayments adds paying for orders (card form, simulated 3-D Secure),
 // confirming delivery, disputes and merchant balances.
-func (p *Pages) WithPayments(pay *payment.Service, vault *payment.Vault, acquirer *payment.Simulator, esc *escrow.Service) *Pages {
-	p.pay = payments{pay: pay, vault: vault, acquirer: acquirer, escrow: esc}
+func (p *Pages) WithPayments(pay *payment.Service, acquirer *payment.Simulator, esc *escrow.Service) *Pages {
+	p.pay = payments{pay: pay, acquirer: acquirer, escrow: esc}
 	return p
 }
 
